@@ -1,0 +1,403 @@
+#include "config.h"
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "xmalloc.h"
+
+/* Long-only options get codes above the range of characters. */
+enum {
+	OPT_RETRY_DELAY = 256,
+	OPT_RETRY_MAX_DELAY,
+	OPT_CONNECT_TIMEOUT,
+	OPT_REPORT,
+	OPT_MAX_REDIRS,
+	OPT_MAX_SIZE,
+	OPT_BODY,
+	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
+};
+
+/* The leading ':' makes getopt tell a missing value from an unknown option. */
+static const char short_options[] = ":c:r:t:o:qA:H:khV";
+
+static const struct option long_options[] = {
+	{ "concurrency", required_argument, NULL, 'c' },
+	{ "retries", required_argument, NULL, 'r' },
+	{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
+	{ "retry-max-delay", required_argument, NULL, OPT_RETRY_MAX_DELAY },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
+	{ "output", required_argument, NULL, 'o' },
+	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "user-agent", required_argument, NULL, 'A' },
+	{ "header", required_argument, NULL, 'H' },
+	{ "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
+	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+	{ "body", no_argument, NULL, OPT_BODY },
+	{ "insecure", no_argument, NULL, 'k' },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+#define DEFAULT_USER_AGENT "scrape/" PACKAGE_VERSION
+
+const char *const *
+cli_option_names(void)
+{
+	static const char *names[sizeof long_options / sizeof long_options[0]];
+
+	for (size_t i = 0; long_options[i].name != NULL; i++)
+		names[i] = long_options[i].name;
+	return names;
+}
+
+void
+cli_usage(FILE *out)
+{
+	fputs(
+"Usage: scrape [OPTIONS] [FILE...]\n"
+"Fetch the URLs listed in FILEs (one per line; '-' or none: standard input)\n"
+"concurrently and print one JSON line per URL as each finishes.\n"
+"\n"
+"  -c, --concurrency N       transfers in flight at most (50)\n"
+"  -r, --retries N           retries of a retryable failure (3)\n"
+"      --retry-delay SECS    backoff base: retry k waits SECS*2^(k-1)+jitter (1)\n"
+"      --retry-max-delay SECS  cap on one backoff wait (30)\n"
+"  -t, --timeout SECS        limit on each attempt (30)\n"
+"      --connect-timeout SECS  limit on connecting, each attempt (10)\n"
+"  -o, --output FILE         write the JSON lines to FILE\n"
+"      --report FILE         also write the summary as JSON to FILE\n"
+"  -q, --quiet               no summary or progress on standard error\n"
+"  -A, --user-agent STR      User-Agent header (" DEFAULT_USER_AGENT ")\n"
+"  -H, --header 'Name: value'  extra request header, repeatable\n"
+"      --max-redirs N        redirects to follow, 0 for none (10)\n"
+"      --max-size BYTES      largest body, suffix k, M or G (10M)\n"
+"      --body                include each response body in its line\n"
+"  -k, --insecure            do not verify TLS certificates\n"
+"      --progress, --no-progress  progress line on standard error\n"
+"                            (default: when it is a terminal)\n"
+"  -h, --help                this help;  -V, --version  version\n"
+"\n"
+"Exit status: 0 all ok, 1 some URL failed, 2 usage or input error,\n"
+"3 output error, 4 internal error, 130/143 interrupted.\n"
+"Example: scrape -c 100 -r 3 urls.txt | jq 'select(.ok|not)'\n"
+"See scrape(1) for the output format and more.\n", out);
+}
+
+void
+cli_version(FILE *out)
+{
+	fprintf(out, "scrape %s (%s)\n", PACKAGE_VERSION, curl_version());
+}
+
+/* A whole decimal integer, optionally signed, and nothing else. */
+bool
+cli_parse_long(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	if (s == NULL || *s == '\0' || (*s != '-' && *s != '+' &&
+	    (*s < '0' || *s > '9')))
+		return false;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || end == s)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Seconds as plain decimal digits with an optional fraction ("1", "0.5",
+ * ".25", "-2"): no hex, exponents, inf or nan, which strtod would take. */
+bool
+cli_parse_seconds(const char *s, double *out)
+{
+	const char *p = s;
+	size_t digits = 0;
+	double v;
+
+	if (s == NULL)
+		return false;
+	if (*p == '-' || *p == '+')
+		p++;
+	for (; *p >= '0' && *p <= '9'; p++)
+		digits++;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			digits++;
+	if (*p != '\0' || digits == 0)
+		return false;
+	v = strtod(s, NULL);
+	if (!isfinite(v))
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Bytes with an optional k, M or G suffix, powers of 1024. */
+bool
+cli_parse_size(const char *s, uint64_t *out)
+{
+	uint64_t v = 0, mult = 1;
+	const char *p = s;
+
+	if (s == NULL || *p < '0' || *p > '9')
+		return false;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	switch (*p) {
+	case '\0':
+		break;
+	case 'k': case 'K':
+		mult = 1024;
+		break;
+	case 'm': case 'M':
+		mult = 1024 * 1024;
+		break;
+	case 'g': case 'G':
+		mult = 1024 * 1024 * 1024;
+		break;
+	default:
+		return false;
+	}
+	if (*p != '\0' && p[1] != '\0')
+		return false;
+	if (v > UINT64_MAX / mult)
+		return false;
+	*out = v * mult;
+	return true;
+}
+
+static bool
+fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* The name the user typed, for messages: "-c" or "--concurrency". */
+static const char *
+option_name(int code, char *buf, size_t len)
+{
+	for (size_t i = 0; long_options[i].name != NULL; i++) {
+		if (long_options[i].val != code)
+			continue;
+		if (code < 256)
+			snprintf(buf, len, "-%c/--%s", code, long_options[i].name);
+		else
+			snprintf(buf, len, "--%s", long_options[i].name);
+		return buf;
+	}
+	snprintf(buf, len, "-%c", code);
+	return buf;
+}
+
+static bool
+parse_count(int code, const char *arg, long lo, long hi, long *out,
+    char *err, size_t errlen)
+{
+	char name[64];
+	long v;
+
+	option_name(code, name, sizeof name);
+	if (!cli_parse_long(arg, &v))
+		return fail(err, errlen, "%s: '%s' is not a whole number",
+		    name, arg);
+	if (v < lo || v > hi)
+		return fail(err, errlen, "%s: %s is out of range (%ld to %ld)",
+		    name, arg, lo, hi);
+	*out = v;
+	return true;
+}
+
+static bool
+parse_secs(int code, const char *arg, bool zero_ok, double *out,
+    char *err, size_t errlen)
+{
+	char name[64];
+	double v;
+
+	option_name(code, name, sizeof name);
+	if (!cli_parse_seconds(arg, &v))
+		return fail(err, errlen, "%s: '%s' is not a number of seconds",
+		    name, arg);
+	if (v < 0 || (!zero_ok && v == 0))
+		return fail(err, errlen, "%s: %s is out of range (must be %s)",
+		    name, arg, zero_ok ? "0 or more" : "more than 0");
+	*out = v;
+	return true;
+}
+
+/* Header and User-Agent values go into the request verbatim: a CR or LF
+ * would let an argument smuggle in headers of its own. */
+static bool
+check_header_text(int code, const char *arg, bool need_colon,
+    char *err, size_t errlen)
+{
+	char name[64];
+	const char *colon;
+
+	option_name(code, name, sizeof name);
+	if (strpbrk(arg, "\r\n") != NULL)
+		return fail(err, errlen, "%s: value must not contain CR or LF",
+		    name);
+	if (!need_colon)
+		return true;
+	colon = strchr(arg, ':');
+	if (colon == NULL || colon == arg)
+		return fail(err, errlen, "%s: '%s' is not 'Name: value'",
+		    name, arg);
+	for (const char *p = arg; p < colon; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return fail(err, errlen,
+			    "%s: '%s' has a bad header name", name, arg);
+	return true;
+}
+
+static void
+set_defaults(struct options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->concurrency = 50;
+	o->retries = 3;
+	o->retry_delay = 1;
+	o->retry_max_delay = 30;
+	o->timeout = 30;
+	o->connect_timeout = 10;
+	o->user_agent = DEFAULT_USER_AGENT;
+	o->max_redirs = 10;
+	o->max_size = 10 * 1024 * 1024;
+}
+
+static bool
+apply_option(struct options *o, int c, const char *arg, char *err,
+    size_t errlen)
+{
+	switch (c) {
+	case 'c':
+		return parse_count(c, arg, 1, 100000, &o->concurrency, err, errlen);
+	case 'r':
+		return parse_count(c, arg, 0, 100, &o->retries, err, errlen);
+	case OPT_RETRY_DELAY:
+		return parse_secs(c, arg, true, &o->retry_delay, err, errlen);
+	case OPT_RETRY_MAX_DELAY:
+		return parse_secs(c, arg, true, &o->retry_max_delay, err, errlen);
+	case 't':
+		return parse_secs(c, arg, false, &o->timeout, err, errlen);
+	case OPT_CONNECT_TIMEOUT:
+		return parse_secs(c, arg, false, &o->connect_timeout, err, errlen);
+	case 'o':
+		o->output = arg;
+		return true;
+	case OPT_REPORT:
+		o->report = arg;
+		return true;
+	case 'q':
+		o->quiet = true;
+		return true;
+	case 'A':
+		o->user_agent = arg;
+		return check_header_text(c, arg, false, err, errlen);
+	case 'H':
+		if (!check_header_text(c, arg, true, err, errlen))
+			return false;
+		o->headers = xrealloc(o->headers,
+		    (o->nheaders + 1) * sizeof *o->headers);
+		o->headers[o->nheaders++] = arg;
+		return true;
+	case OPT_MAX_REDIRS:
+		return parse_count(c, arg, 0, 1000, &o->max_redirs, err, errlen);
+	case OPT_MAX_SIZE:
+		if (!cli_parse_size(arg, &o->max_size) || o->max_size < 1)
+			return fail(err, errlen, "--max-size: '%s' is not a "
+			    "size of 1 or more bytes (suffix k, M or G)", arg);
+		return true;
+	case OPT_BODY:
+		o->body = true;
+		return true;
+	case 'k':
+		o->insecure = true;
+		return true;
+	case OPT_PROGRESS:
+	case OPT_NO_PROGRESS:
+		o->progress = c == OPT_PROGRESS;
+		o->progress_set = true;
+		return true;
+	}
+	return fail(err, errlen, "internal error: option %d not handled", c);
+}
+
+/* getopt_long's own messages are off (opterr = 0) so that every usage
+ * error is one line in the same form. */
+static void
+describe_getopt_error(int argc, char **argv, int bad, char *err,
+    size_t errlen)
+{
+	const char *arg = optind - 1 < argc ? argv[optind - 1] : "";
+	char name[64];
+
+	if (bad == ':')
+		fail(err, errlen, "%s: missing value",
+		    option_name(optopt, name, sizeof name));
+	else if (optopt != 0)
+		fail(err, errlen, "unknown option '-%c'", optopt);
+	else
+		fail(err, errlen, "unknown or ambiguous option '%s'", arg);
+}
+
+enum cli_result
+cli_parse(int argc, char **argv, struct options *opts, char *err,
+    size_t errlen)
+{
+	int c;
+
+	set_defaults(opts);
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, short_options, long_options,
+	    NULL)) != -1) {
+		if (c == 'h')
+			return CLI_HELP;
+		if (c == 'V')
+			return CLI_VERSION;
+		if (c == '?' || c == ':') {
+			describe_getopt_error(argc, argv, c, err, errlen);
+			return CLI_ERROR;
+		}
+		if (!apply_option(opts, c, optarg, err, errlen))
+			return CLI_ERROR;
+	}
+	opts->files = argv + optind;
+	opts->nfiles = (size_t)(argc - optind);
+	return CLI_RUN;
+}
+
+void
+cli_free(struct options *opts)
+{
+	free(opts->headers);
+	opts->headers = NULL;
+	opts->nheaders = 0;
+}

@@ -1,0 +1,59 @@
+/* Command-line options: the one option table, defaults, validation,
+ * --help and --version. */
+#ifndef SCRAPE_CLI_H
+#define SCRAPE_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct options {
+	long concurrency;         /* -c: transfers in flight at most */
+	long retries;             /* -r: retries after the first attempt */
+	double retry_delay;       /* --retry-delay: backoff base, seconds */
+	double retry_max_delay;   /* --retry-max-delay: cap on one wait */
+	double timeout;           /* -t: per attempt, whole transfer */
+	double connect_timeout;   /* --connect-timeout: per attempt */
+	const char *output;       /* -o: NULL for standard output */
+	const char *report;       /* --report: NULL for none */
+	bool quiet;               /* -q */
+	const char *user_agent;   /* -A */
+	const char **headers;     /* -H, in order given */
+	size_t nheaders;
+	long max_redirs;          /* --max-redirs */
+	uint64_t max_size;        /* --max-size, bytes */
+	bool body;                /* --body */
+	bool insecure;            /* -k */
+	bool progress;            /* --progress / --no-progress; default: stderr is a terminal */
+	bool progress_set;        /* whether the user chose */
+	char **files;             /* operands; none means standard input */
+	size_t nfiles;
+};
+
+enum cli_result {
+	CLI_RUN,        /* options parsed: go fetch */
+	CLI_HELP,       /* -h: usage printed to stdout, exit 0 */
+	CLI_VERSION,    /* -V: version printed, exit 0 */
+	CLI_ERROR       /* usage error: message in the caller's buffer, exit 2 */
+};
+
+/* Parse argv into opts (which the caller frees with cli_free).  On
+ * CLI_ERROR the one-line reason is written into err. */
+enum cli_result cli_parse(int argc, char **argv, struct options *opts,
+    char *err, size_t errlen);
+void cli_free(struct options *opts);
+
+void cli_usage(FILE *out);
+void cli_version(FILE *out);
+
+/* The long option names in the table, NULL-terminated (for tests that
+ * check --help and the man page document every one). */
+const char *const *cli_option_names(void);
+
+/* Value parsers, shared with tests and fuzzers.  Each returns false for
+ * malformed input. */
+bool cli_parse_long(const char *s, long *out);
+bool cli_parse_seconds(const char *s, double *out);
+bool cli_parse_size(const char *s, uint64_t *out);
+
+#endif

@@ -1,0 +1,255 @@
+/* scrape: fetch a list of URLs concurrently, one JSON line per URL. */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "cli.h"
+#include "input.h"
+#include "output.h"
+#include "progress.h"
+#include "sched.h"
+#include "summary.h"
+
+/* Exit statuses, as documented in scrape(1). */
+enum exit_status {
+	EXIT_ALL_OK = 0,
+	EXIT_SOME_FAILED = 1,
+	EXIT_USAGE = 2,
+	EXIT_OUTPUT = 3,
+	EXIT_INTERNAL = 4,
+	EXIT_PIPE = 128 + SIGPIPE,
+	EXIT_SIGINT = 128 + SIGINT,
+	EXIT_SIGTERM = 128 + SIGTERM,
+};
+
+/* Everything one run needs, in one place. */
+struct run {
+	struct options opts;
+	struct event_base *base;
+	struct input *input;
+	struct output *output;
+	FILE *report;
+	struct summary *summary;
+	struct sched *sched;
+	struct progress *progress;
+	struct event *sigint, *sigterm;
+	struct timespec start;
+};
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line on standard error, in the form every scrape message takes. */
+static void
+say(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("scrape: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Each transfer holds a socket: let -c go as far as the hard limit
+ * allows without the user reaching for ulimit. */
+static void
+raise_file_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static double
+elapsed_s(const struct run *run)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - run->start.tv_sec) +
+	    (double)(now.tv_nsec - run->start.tv_nsec) / 1e9;
+}
+
+static void
+signal_cb(evutil_socket_t signo, short what, void *arg)
+{
+	struct run *run = arg;
+
+	sched_interrupt(run->sched, (int)signo);
+}
+
+/* Open inputs first: a missing FILE is a usage error and must not
+ * truncate -o on its way out. */
+static int
+run_open(struct run *run)
+{
+	char err[512];
+
+	run->input = input_open(run->base, run->opts.files, run->opts.nfiles,
+	    err, sizeof err);
+	if (run->input == NULL) {
+		say("%s", err);
+		return EXIT_USAGE;
+	}
+	run->output = output_open(run->opts.output, err, sizeof err);
+	if (run->output == NULL) {
+		say("%s", err);
+		return EXIT_OUTPUT;
+	}
+	if (run->opts.report != NULL &&
+	    (run->report = fopen(run->opts.report, "w")) == NULL) {
+		say("cannot write '%s': %s", run->opts.report,
+		    strerror(errno));
+		return EXIT_OUTPUT;
+	}
+	return EXIT_ALL_OK;
+}
+
+static bool
+want_progress(const struct options *opts)
+{
+	if (opts->quiet)
+		return false;
+	if (opts->progress_set)
+		return opts->progress;
+	return isatty(STDERR_FILENO);
+}
+
+static void
+run_loop(struct run *run)
+{
+	run->sched = sched_new(run->base, &run->opts, run->input, run->output,
+	    run->summary);
+	run->sigint = evsignal_new(run->base, SIGINT, signal_cb, run);
+	run->sigterm = evsignal_new(run->base, SIGTERM, signal_cb, run);
+	if (run->sigint != NULL)
+		event_add(run->sigint, NULL);
+	if (run->sigterm != NULL)
+		event_add(run->sigterm, NULL);
+	if (want_progress(&run->opts))
+		run->progress = progress_new(run->base, stderr, sched_sample,
+		    run->sched);
+	sched_start(run->sched);
+	/* A run can end inside sched_start (an empty list), before the loop
+	 * would see the request to stop. */
+	if (sched_outcome(run->sched) == SCHED_RUNNING)
+		event_base_dispatch(run->base);
+	progress_free(run->progress);
+	run->progress = NULL;
+}
+
+/* The summary and the report, then the exit status the outcome earns. */
+static int
+run_finish(struct run *run)
+{
+	enum sched_outcome outcome = sched_outcome(run->sched);
+	const struct summary_counts *c = summary_counts(run->summary);
+	double secs = elapsed_s(run);
+	int status;
+
+	switch (outcome) {
+	case SCHED_FATAL:
+		say("internal error: %s", sched_error(run->sched));
+		return EXIT_INTERNAL;
+	case SCHED_OUTPUT_FAILED:
+		say("%s", sched_error(run->sched));
+		return EXIT_OUTPUT;
+	case SCHED_OUTPUT_CLOSED:
+		return EXIT_PIPE;
+	default:
+		break;
+	}
+	if (!run->opts.quiet)
+		summary_print(run->summary, stderr, secs);
+	if (run->report != NULL &&
+	    !summary_write_report(run->summary, run->report, secs)) {
+		say("cannot write the report: %s", strerror(errno));
+		return EXIT_OUTPUT;
+	}
+	if (outcome == SCHED_INTERRUPTED)
+		return sched_signal(run->sched) == SIGTERM ? EXIT_SIGTERM :
+		    EXIT_SIGINT;
+	if (sched_input_failed(run->sched))
+		status = EXIT_USAGE;
+	else
+		status = c->failed > 0 ? EXIT_SOME_FAILED : EXIT_ALL_OK;
+	return status;
+}
+
+/* Reverse order of creation; the scheduler's libcurl handles go before
+ * the event base their sockets' events belong to. */
+static void
+run_free(struct run *run)
+{
+	sched_free(run->sched);
+	if (run->sigint != NULL)
+		event_free(run->sigint);
+	if (run->sigterm != NULL)
+		event_free(run->sigterm);
+	summary_free(run->summary);
+	if (run->report != NULL)
+		fclose(run->report);
+	output_close(run->output);
+	input_free(run->input);
+	if (run->base != NULL)
+		event_base_free(run->base);
+	cli_free(&run->opts);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct run run = { 0 };
+	char err[512];
+	int status;
+
+	switch (cli_parse(argc, argv, &run.opts, err, sizeof err)) {
+	case CLI_HELP:
+		cli_usage(stdout);
+		return EXIT_ALL_OK;
+	case CLI_VERSION:
+		cli_version(stdout);
+		return EXIT_ALL_OK;
+	case CLI_ERROR:
+		fprintf(stderr, "scrape: %s (try 'scrape --help')\n", err);
+		cli_free(&run.opts);
+		return EXIT_USAGE;
+	case CLI_RUN:
+		break;
+	}
+	/* A closed output must show up as EPIPE from write(), not kill us
+	 * before the lines already made are accounted for. */
+	signal(SIGPIPE, SIG_IGN);
+	raise_file_limit();
+	clock_gettime(CLOCK_MONOTONIC, &run.start);
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    (run.base = event_base_new()) == NULL) {
+		say("cannot initialise libcurl or libevent");
+		cli_free(&run.opts);
+		return EXIT_INTERNAL;
+	}
+	run.summary = summary_new();
+	status = run_open(&run);
+	if (status == EXIT_ALL_OK) {
+		run_loop(&run);
+		status = run_finish(&run);
+	}
+	run_free(&run);
+	curl_global_cleanup();
+	return status;
+}

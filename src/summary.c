@@ -1,0 +1,263 @@
+#include "summary.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "json.h"
+#include "utf8.h"
+#include "xmalloc.h"
+
+struct summary {
+	struct summary_counts counts;
+	FILE *spill;          /* failure records, created on the first */
+	char *spill_mem;      /* the spill's memory when /tmp was unusable */
+	size_t spill_memlen;
+	struct buf scratch;   /* reused while printing */
+};
+
+/* One failure as stored in the spill file: this header, then the URL and
+ * the message bytes. */
+struct spill_record {
+	int kind;
+	long status;
+	long attempts;
+	size_t url_len;
+	size_t msg_len;
+};
+
+struct summary *
+summary_new(void)
+{
+	return xcalloc(1, sizeof(struct summary));
+}
+
+void
+summary_free(struct summary *s)
+{
+	if (s == NULL)
+		return;
+	if (s->spill != NULL)
+		fclose(s->spill);
+	free(s->spill_mem);
+	buf_free(&s->scratch);
+	free(s);
+}
+
+const struct summary_counts *
+summary_counts(const struct summary *s)
+{
+	return &s->counts;
+}
+
+/* tmpfile() is unlinked already, so nothing is left behind on a crash;
+ * where /tmp is unusable the list is kept in memory instead. */
+static FILE *
+spill_open(struct summary *s)
+{
+	FILE *f = tmpfile();
+
+	if (f == NULL)
+		f = open_memstream(&s->spill_mem, &s->spill_memlen);
+	return f;
+}
+
+static void
+spill_failure(struct summary *s, const struct result *r)
+{
+	const char *msg = r->message ? r->message : "";
+	struct spill_record rec = {
+		.kind = r->kind,
+		.status = r->status,
+		.attempts = r->attempts,
+		.url_len = r->url_len,
+		.msg_len = strlen(msg),
+	};
+
+	if (s->spill == NULL && (s->spill = spill_open(s)) == NULL)
+		return;
+	fwrite(&rec, sizeof rec, 1, s->spill);
+	fwrite(r->url, 1, rec.url_len, s->spill);
+	fwrite(msg, 1, rec.msg_len, s->spill);
+}
+
+void
+summary_add(struct summary *s, const struct result *r)
+{
+	s->counts.total++;
+	if (r->attempts > 1)
+		s->counts.retries += (uint64_t)(r->attempts - 1);
+	if (r->kind == ERR_NONE) {
+		s->counts.ok++;
+		return;
+	}
+	s->counts.failed++;
+	s->counts.by_kind[r->kind]++;
+	spill_failure(s, r);
+}
+
+/* Read len bytes of f into b, which ends up NUL-terminated. */
+static bool
+spill_read(FILE *f, struct buf *b, size_t len)
+{
+	char chunk[4096];
+
+	buf_reset(b);
+	buf_append(b, "", 0);
+	while (len > 0) {
+		size_t want = len < sizeof chunk ? len : sizeof chunk;
+
+		if (fread(chunk, 1, want, f) != want)
+			return false;
+		buf_append(b, chunk, want);
+		len -= want;
+	}
+	return true;
+}
+
+/* Read the next spilled failure into rec, url and msg. */
+static bool
+spill_next(FILE *f, struct spill_record *rec, struct buf *url,
+    struct buf *msg)
+{
+	return fread(rec, sizeof *rec, 1, f) == 1 &&
+	    spill_read(f, url, rec->url_len) &&
+	    spill_read(f, msg, rec->msg_len);
+}
+
+/* A terminal would act on control characters in a hostile URL or server
+ * message, so they and bytes that are not UTF-8 are shown as \xNN. */
+static void
+put_escaped(struct buf *b, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + len;
+
+	while (p < end) {
+		uint32_t cp;
+		size_t n = utf8_decode(p, (size_t)(end - p), &cp);
+
+		if (n == 0 || cp < 0x20 || cp == 0x7f ||
+		    (cp >= 0x80 && cp < 0xa0)) {
+			for (size_t i = 0; i < (n ? n : 1); i++)
+				buf_printf(b, "\\x%02x", p[i]);
+			p += n ? n : 1;
+			continue;
+		}
+		buf_append(b, p, n);
+		p += n;
+	}
+}
+
+void
+summary_totals_line(const struct summary *s, double elapsed_s, char *line,
+    size_t len)
+{
+	const struct summary_counts *c = &s->counts;
+	struct buf b = BUF_INIT;
+	const char *sep = " (";
+
+	buf_printf(&b, "scraped %llu URL%s in %.2f s (%.0f/s): %llu ok, "
+	    "%llu failed", (unsigned long long)c->total,
+	    c->total == 1 ? "" : "s", elapsed_s,
+	    elapsed_s > 0 ? (double)c->total / elapsed_s : 0.0,
+	    (unsigned long long)c->ok, (unsigned long long)c->failed);
+	for (int k = ERR_NONE + 1; k < ERR_KIND_COUNT; k++) {
+		if (c->by_kind[k] == 0)
+			continue;
+		buf_printf(&b, "%s%s %llu", sep, errkind_name(k),
+		    (unsigned long long)c->by_kind[k]);
+		sep = ", ";
+	}
+	if (c->failed > 0)
+		buf_putc(&b, ')');
+	buf_printf(&b, ", %llu retr%s", (unsigned long long)c->retries,
+	    c->retries == 1 ? "y" : "ies");
+	snprintf(line, len, "%s", b.data);
+	buf_free(&b);
+}
+
+void
+summary_print(struct summary *s, FILE *out, double elapsed_s)
+{
+	struct buf url = BUF_INIT, msg = BUF_INIT;
+	struct spill_record rec;
+	char totals[512];
+
+	if (s->spill != NULL) {
+		rewind(s->spill);
+		while (spill_next(s->spill, &rec, &url, &msg)) {
+			buf_reset(&s->scratch);
+			buf_printf(&s->scratch, "%-11s ", errkind_name(rec.kind));
+			put_escaped(&s->scratch, url.data, url.len);
+			buf_puts(&s->scratch, "  ");
+			put_escaped(&s->scratch, msg.data, msg.len);
+			if (rec.attempts > 1)
+				buf_printf(&s->scratch, " (%ld attempts)",
+				    rec.attempts);
+			buf_putc(&s->scratch, '\n');
+			fwrite(s->scratch.data, 1, s->scratch.len, out);
+		}
+		fseek(s->spill, 0, SEEK_END);
+	}
+	summary_totals_line(s, elapsed_s, totals, sizeof totals);
+	fprintf(out, "%s\n", totals);
+	fflush(out);
+	buf_free(&url);
+	buf_free(&msg);
+}
+
+static void
+report_failure(struct buf *b, const struct spill_record *rec,
+    const struct buf *url, const struct buf *msg)
+{
+	buf_puts(b, "{\"url\":");
+	json_string(b, url->data, url->len);
+	buf_printf(b, ",\"kind\":\"%s\",\"message\":", errkind_name(rec->kind));
+	json_string(b, msg->data, msg->len);
+	buf_puts(b, ",\"status\":");
+	if (rec->status > 0)
+		buf_printf(b, "%ld", rec->status);
+	else
+		buf_puts(b, "null");
+	buf_printf(b, ",\"attempts\":%ld}", rec->attempts);
+}
+
+bool
+summary_write_report(struct summary *s, FILE *out, double elapsed_s)
+{
+	const struct summary_counts *c = &s->counts;
+	struct buf url = BUF_INIT, msg = BUF_INIT;
+	struct spill_record rec;
+	const char *sep = "";
+
+	fprintf(out, "{\"total\":%llu,\"ok\":%llu,\"failed\":%llu,"
+	    "\"retries\":%llu,\"elapsed_s\":%.3f,\"errors\":{",
+	    (unsigned long long)c->total, (unsigned long long)c->ok,
+	    (unsigned long long)c->failed, (unsigned long long)c->retries,
+	    elapsed_s);
+	for (int k = ERR_NONE + 1; k < ERR_KIND_COUNT; k++) {
+		if (c->by_kind[k] == 0)
+			continue;
+		fprintf(out, "%s\"%s\":%llu", sep, errkind_name(k),
+		    (unsigned long long)c->by_kind[k]);
+		sep = ",";
+	}
+	fputs("},\"failures\":[", out);
+	sep = "";
+	if (s->spill != NULL) {
+		rewind(s->spill);
+		while (spill_next(s->spill, &rec, &url, &msg)) {
+			buf_reset(&s->scratch);
+			buf_puts(&s->scratch, sep);
+			report_failure(&s->scratch, &rec, &url, &msg);
+			fwrite(s->scratch.data, 1, s->scratch.len, out);
+			sep = ",";
+		}
+		fseek(s->spill, 0, SEEK_END);
+	}
+	fputs("]}\n", out);
+	buf_free(&url);
+	buf_free(&msg);
+	return fflush(out) == 0 && !ferror(out);
+}

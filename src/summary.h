@@ -1,0 +1,39 @@
+/* Counters and the list of failures, for the summary on standard error
+ * and the --report document.  The failure list is spilled to a temporary
+ * file, so memory stays flat however many URLs fail. */
+#ifndef SCRAPE_SUMMARY_H
+#define SCRAPE_SUMMARY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "result.h"
+
+struct summary;
+
+struct summary_counts {
+	uint64_t total;
+	uint64_t ok;
+	uint64_t failed;
+	uint64_t retries;                 /* attempts beyond the first */
+	uint64_t by_kind[ERR_KIND_COUNT];
+};
+
+struct summary *summary_new(void);
+void summary_free(struct summary *s);
+
+/* Count one final result; a failure is kept for the reports. */
+void summary_add(struct summary *s, const struct result *r);
+const struct summary_counts *summary_counts(const struct summary *s);
+
+/* The human summary: one line per failed URL, then the totals line.
+ * URLs and messages have control characters and bad UTF-8 escaped. */
+void summary_print(struct summary *s, FILE *out, double elapsed_s);
+/* The totals line alone, without its newline. */
+void summary_totals_line(const struct summary *s, double elapsed_s,
+    char *line, size_t len);
+/* The --report JSON document.  False when writing failed (errno set). */
+bool summary_write_report(struct summary *s, FILE *out, double elapsed_s);
+
+#endif

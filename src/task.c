@@ -1,0 +1,413 @@
+#include "task.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "buf.h"
+#include "xmalloc.h"
+
+struct task {
+	struct task *prev, *next;       /* on one task_list at a time */
+	char *url;
+	size_t url_len;
+	const struct options *opts;
+	long attempts;
+	struct timespec first_start;
+	struct timespec end;
+	CURL *easy;                     /* attempt in flight */
+
+	/* What the last attempt got. */
+	long status;
+	uint64_t bytes;
+	bool too_large;
+	struct buf body;                /* with --body only */
+	char *final_url;
+	char *content_type;
+	char retry_after[64];           /* raw header value, "" if none */
+	enum errkind kind;
+	char errbuf[CURL_ERROR_SIZE];   /* libcurl writes here mid-transfer */
+	char message[CURL_ERROR_SIZE + 64];
+
+	struct event *timer;            /* retry wait, made on first use */
+	void (*wake)(struct task *t, void *arg);
+	void *wake_arg;
+};
+
+void
+task_list_push_back(struct task_list *l, struct task *t)
+{
+	t->prev = l->tail;
+	t->next = NULL;
+	if (l->tail != NULL)
+		l->tail->next = t;
+	else
+		l->head = t;
+	l->tail = t;
+	l->count++;
+}
+
+void
+task_list_push_front(struct task_list *l, struct task *t)
+{
+	t->prev = NULL;
+	t->next = l->head;
+	if (l->head != NULL)
+		l->head->prev = t;
+	else
+		l->tail = t;
+	l->head = t;
+	l->count++;
+}
+
+void
+task_list_remove(struct task_list *l, struct task *t)
+{
+	if (t->prev != NULL)
+		t->prev->next = t->next;
+	else
+		l->head = t->next;
+	if (t->next != NULL)
+		t->next->prev = t->prev;
+	else
+		l->tail = t->prev;
+	t->prev = t->next = NULL;
+	l->count--;
+}
+
+struct task *
+task_list_pop(struct task_list *l)
+{
+	struct task *t = l->head;
+
+	if (t != NULL)
+		task_list_remove(l, t);
+	return t;
+}
+
+static size_t
+task_write_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct task *t = arg;
+	size_t len = size * nmemb;
+
+	/* Counted on the decoded body, as --max-size promises; returning
+	 * short makes libcurl stop with CURLE_WRITE_ERROR. */
+	if (t->bytes + len > t->opts->max_size) {
+		t->too_large = true;
+		return 0;
+	}
+	t->bytes += len;
+	if (t->opts->body)
+		buf_append(&t->body, data, len);
+	return len;
+}
+
+/* Each response (redirects and 1xx included) starts with its status
+ * line; Retry-After is only kept from the latest one. */
+static size_t
+task_header_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct task *t = arg;
+	size_t len = size * nmemb;
+	static const char name[] = "retry-after:";
+	size_t n = sizeof name - 1;
+
+	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+		t->retry_after[0] = '\0';
+	} else if (len > n && strncasecmp(data, name, n) == 0) {
+		size_t vlen = len - n;
+
+		if (vlen >= sizeof t->retry_after)
+			vlen = sizeof t->retry_after - 1;
+		memcpy(t->retry_after, data + n, vlen);
+		t->retry_after[vlen] = '\0';
+	}
+	return len;
+}
+
+/* libcurl takes timeouts in whole milliseconds, and 0 means "none":
+ * round up so that -t 0.0001 still limits. */
+static long
+to_ms(double secs)
+{
+	double ms = secs * 1000.0;
+
+	if (ms >= (double)LONG_MAX)
+		return LONG_MAX;
+	if (ms < 1)
+		return 1;
+	return (long)(ms + 0.999);
+}
+
+CURL *
+task_easy_new(const struct options *opts, struct curl_slist *headers)
+{
+	CURL *easy = curl_easy_init();
+
+	if (easy == NULL)
+		return NULL;
+	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(easy, CURLOPT_MAXREDIRS, opts->max_redirs);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, to_ms(opts->timeout));
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+	    to_ms(opts->connect_timeout));
+	curl_easy_setopt(easy, CURLOPT_USERAGENT, opts->user_agent);
+	if (headers != NULL)
+		curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
+	/* "" asks for every encoding this libcurl can decode. */
+	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, opts->insecure ? 0L : 1L);
+	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, opts->insecure ? 0L : 2L);
+	curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, task_write_cb);
+	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, task_header_cb);
+	return easy;
+}
+
+struct task *
+task_new(const char *url, size_t len, const struct options *opts)
+{
+	struct task *t = xcalloc(1, sizeof *t);
+
+	t->url = xmemdup0(url, len);
+	t->url_len = len;
+	t->opts = opts;
+	return t;
+}
+
+void
+task_free(struct task *t)
+{
+	if (t == NULL)
+		return;
+	if (t->timer != NULL)
+		event_free(t->timer);
+	buf_free(&t->body);
+	free(t->final_url);
+	free(t->content_type);
+	free(t->url);
+	free(t);
+}
+
+static void
+now(struct timespec *ts)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+}
+
+void
+task_set_invalid(struct task *t, const char *message)
+{
+	t->kind = ERR_INVALID_URL;
+	snprintf(t->message, sizeof t->message, "%s", message);
+	now(&t->first_start);
+	t->end = t->first_start;
+}
+
+const char *
+task_url(const struct task *t)
+{
+	return t->url;
+}
+
+CURL *
+task_easy(const struct task *t)
+{
+	return t->easy;
+}
+
+long
+task_attempts(const struct task *t)
+{
+	return t->attempts;
+}
+
+static void
+task_reset_attempt(struct task *t)
+{
+	t->status = 0;
+	t->bytes = 0;
+	t->too_large = false;
+	buf_reset(&t->body);
+	t->retry_after[0] = '\0';
+	t->errbuf[0] = '\0';
+	t->kind = ERR_NONE;
+	t->message[0] = '\0';
+}
+
+bool
+task_attach(struct task *t, CURL *easy, char *err, size_t errlen)
+{
+	CURLcode rc;
+
+	task_reset_attempt(t);
+	rc = curl_easy_setopt(easy, CURLOPT_URL, t->url);
+	if (rc != CURLE_OK) {
+		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
+		return false;
+	}
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
+	curl_easy_setopt(easy, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf);
+	if (t->attempts == 0)
+		now(&t->first_start);
+	t->attempts++;
+	t->easy = easy;
+	return true;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* Copy what the attempt got out of the easy handle and let it go. */
+static CURL *
+task_collect(struct task *t)
+{
+	CURL *easy = t->easy;
+	char *s = NULL;
+	long status = 0;
+
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+	t->status = status;
+	free(t->final_url);
+	curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &s);
+	t->final_url = dup_or_null(s);
+	free(t->content_type);
+	s = NULL;
+	curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &s);
+	t->content_type = dup_or_null(s);
+	/* The handle is reused by other tasks: it must not keep pointers
+	 * into this one. */
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
+	t->easy = NULL;
+	now(&t->end);
+	return easy;
+}
+
+static void
+task_describe(struct task *t, CURLcode code)
+{
+	switch (t->kind) {
+	case ERR_NONE:
+		t->message[0] = '\0';
+		break;
+	case ERR_HTTP:
+		snprintf(t->message, sizeof t->message, "HTTP status %ld",
+		    t->status);
+		break;
+	case ERR_TOO_LARGE:
+		snprintf(t->message, sizeof t->message,
+		    "body is larger than --max-size (%llu bytes)",
+		    (unsigned long long)t->opts->max_size);
+		break;
+	default:
+		snprintf(t->message, sizeof t->message, "%s",
+		    t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
+		break;
+	}
+}
+
+struct verdict
+task_finish_attempt(struct task *t, CURLcode code, CURL **easy)
+{
+	struct verdict v;
+
+	*easy = task_collect(t);
+	v = retry_classify(code, t->status, t->too_large);
+	t->kind = v.kind;
+	task_describe(t, code);
+	return v;
+}
+
+void
+task_abandon(struct task *t, enum errkind kind, const char *message,
+    CURL **easy)
+{
+	*easy = t->easy != NULL ? task_collect(t) : NULL;
+	now(&t->end);
+	if (t->attempts == 0)
+		t->first_start = t->end;
+	t->kind = kind;
+	snprintf(t->message, sizeof t->message, "%s", message);
+}
+
+double
+task_retry_after(const struct task *t, time_t when)
+{
+	double secs;
+
+	if (t->retry_after[0] == '\0' ||
+	    !retry_after_parse(t->retry_after, when, &secs))
+		return -1;
+	return secs;
+}
+
+static void
+task_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct task *t = arg;
+
+	t->wake(t, t->wake_arg);
+}
+
+bool
+task_wait(struct task *t, struct event_base *base, double secs,
+    void (*cb)(struct task *t, void *arg), void *arg)
+{
+	struct timeval tv;
+
+	if (t->timer == NULL)
+		t->timer = evtimer_new(base, task_timer_cb, t);
+	if (t->timer == NULL)
+		return false;
+	t->wake = cb;
+	t->wake_arg = arg;
+	tv.tv_sec = (time_t)secs;
+	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
+	return evtimer_add(t->timer, &tv) == 0;
+}
+
+void
+task_cancel_wait(struct task *t)
+{
+	if (t->timer != NULL)
+		evtimer_del(t->timer);
+}
+
+static double
+ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) * 1e3 +
+	    (double)(b->tv_nsec - a->tv_nsec) / 1e6;
+}
+
+void
+task_result(const struct task *t, struct result *r)
+{
+	memset(r, 0, sizeof *r);
+	r->url = t->url;
+	r->url_len = t->url_len;
+	r->status = t->status;
+	r->attempts = t->attempts;
+	r->elapsed_ms = t->attempts > 0 ?
+	    ms_between(&t->first_start, &t->end) : 0;
+	r->bytes = t->bytes;
+	r->final_url = t->final_url;
+	r->content_type = t->content_type;
+	r->kind = t->kind;
+	r->message = t->message;
+	r->with_body = t->opts->body;
+	r->body = t->body.data != NULL ? t->body.data : "";
+	r->body_len = t->body.len;
+}

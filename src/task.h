@@ -1,0 +1,71 @@
+/* One URL's state across its attempts: the easy handle's set-up, the
+ * attempt count, what the last attempt got, and its own retry timer. */
+#ifndef SCRAPE_TASK_H
+#define SCRAPE_TASK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+
+#include "cli.h"
+#include "result.h"
+#include "retry.h"
+
+struct task;
+
+/* Tasks live on one list at a time (queued, in flight or waiting). */
+struct task_list {
+	struct task *head;
+	struct task *tail;
+	size_t count;
+};
+
+void task_list_push_back(struct task_list *l, struct task *t);
+void task_list_push_front(struct task_list *l, struct task *t);
+struct task *task_list_pop(struct task_list *l);
+void task_list_remove(struct task_list *l, struct task *t);
+
+/* A new easy handle with every option that is the same for all URLs.
+ * headers (owned by the caller) must outlive it.  NULL on failure. */
+CURL *task_easy_new(const struct options *opts, struct curl_slist *headers);
+
+/* A task for the trimmed input line (copied; it may hold any bytes). */
+struct task *task_new(const char *url, size_t len, const struct options *opts);
+void task_free(struct task *t);
+
+/* Mark a line that will never be fetched: kind invalid_url, 0 attempts. */
+void task_set_invalid(struct task *t, const char *message);
+const char *task_url(const struct task *t);
+
+/* Point easy at this task for one more attempt.  False (reason in err)
+ * when libcurl refuses the URL. */
+bool task_attach(struct task *t, CURL *easy, char *err, size_t errlen);
+/* The easy handle of the attempt in flight, or NULL. */
+CURL *task_easy(const struct task *t);
+/* The attempt ended with code: record what it got, give back the easy
+ * handle (now idle) and judge the outcome. */
+struct verdict task_finish_attempt(struct task *t, CURLcode code,
+    CURL **easy);
+/* Stop the task for good with the given kind and message; an attempt in
+ * flight has already been removed from libcurl, its handle is returned
+ * in *easy (NULL if none). */
+void task_abandon(struct task *t, enum errkind kind, const char *message,
+    CURL **easy);
+
+long task_attempts(const struct task *t);
+/* Retry-After of the last response in seconds from now, or -1. */
+double task_retry_after(const struct task *t, time_t now);
+
+/* Wait secs on the task's own timer, then call cb(t, arg). */
+bool task_wait(struct task *t, struct event_base *base, double secs,
+    void (*cb)(struct task *t, void *arg), void *arg);
+void task_cancel_wait(struct task *t);
+
+/* The task's final result; it points into the task, valid until
+ * task_free. */
+void task_result(const struct task *t, struct result *r);
+
+#endif
