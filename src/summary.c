@@ -66,13 +66,15 @@ static void
 spill_failure(struct summary *s, const struct result *r)
 {
 	const char *msg = r->message ? r->message : "";
-	struct spill_record rec = {
-		.kind = r->kind,
-		.status = r->status,
-		.attempts = r->attempts,
-		.url_len = r->url_len,
-		.msg_len = strlen(msg),
-	};
+	struct spill_record rec;
+
+	/* Zeroed padding and all: the record is written out as bytes. */
+	memset(&rec, 0, sizeof rec);
+	rec.kind = r->kind;
+	rec.status = r->status;
+	rec.attempts = r->attempts;
+	rec.url_len = r->url_len;
+	rec.msg_len = strlen(msg);
 
 	if (s->spill == NULL && (s->spill = spill_open(s)) == NULL)
 		return;
@@ -157,10 +159,11 @@ summary_totals_line(const struct summary *s, double elapsed_s, char *line,
 	struct buf b = BUF_INIT;
 	const char *sep = " (";
 
-	buf_printf(&b, "scraped %llu URL%s in %.2f s (%.0f/s): %llu ok, "
+	buf_printf(&b, "scraped %llu URL%s in %.2f s (%llu/s): %llu ok, "
 	    "%llu failed", (unsigned long long)c->total,
 	    c->total == 1 ? "" : "s", elapsed_s,
-	    elapsed_s > 0 ? (double)c->total / elapsed_s : 0.0,
+	    elapsed_s > 0 ? (unsigned long long)((double)c->total / elapsed_s) :
+	    0ULL,
 	    (unsigned long long)c->ok, (unsigned long long)c->failed);
 	for (int k = ERR_NONE + 1; k < ERR_KIND_COUNT; k++) {
 		if (c->by_kind[k] == 0)
