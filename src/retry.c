@@ -64,9 +64,11 @@ transport_verdict(CURLcode code)
 	case CURLE_WEIRD_SERVER_REPLY:
 	case CURLE_HTTP2:
 	case CURLE_BAD_CONTENT_ENCODING:
-	case CURLE_UNSUPPORTED_PROTOCOL:
 		v.kind = ERR_PROTOCOL;
 		break;
+	/* Input URLs are checked to be http(s) before they are fetched, so
+	 * an unsupported scheme can only come from a redirect. */
+	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_TOO_MANY_REDIRECTS:
 		v.kind = ERR_REDIRECT;
 		v.retryable = false;

@@ -347,7 +347,9 @@ task_retry_after(const struct task *t, time_t when)
 {
 	double secs;
 
-	if (t->retry_after[0] == '\0' ||
+	/* The header is only honoured where it says "come back later". */
+	if ((t->status != 429 && t->status != 503) ||
+	    t->retry_after[0] == '\0' ||
 	    !retry_after_parse(t->retry_after, when, &secs))
 		return -1;
 	return secs;

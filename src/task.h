@@ -56,7 +56,8 @@ void task_abandon(struct task *t, enum errkind kind, const char *message,
     CURL **easy);
 
 long task_attempts(const struct task *t);
-/* Retry-After of the last response in seconds from now, or -1. */
+/* Retry-After of the last response (a 429 or 503) in seconds from now,
+ * or -1. */
 double task_retry_after(const struct task *t, time_t now);
 
 /* Wait secs on the task's own timer, then call cb(t, arg). */
