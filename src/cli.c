@@ -186,14 +186,29 @@ cli_parse_size(const char *s, uint64_t *out)
 	return true;
 }
 
+/* Format a usage error into err.  Values are quoted back to the user,
+ * so control bytes in them are shown as \xNN: the message stays one
+ * line whatever was typed. */
 static bool
 fail(char *err, size_t errlen, const char *fmt, ...)
 {
+	char raw[1024];
+	size_t w = 0;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	for (const char *p = raw; *p != '\0' && w + 5 < errlen; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c < 0x20 || c == 0x7f)
+			w += (size_t)snprintf(err + w, errlen - w, "\\x%02x", c);
+		else
+			err[w++] = (char)c;
+	}
+	if (errlen > 0)
+		err[w < errlen ? w : errlen - 1] = '\0';
 	return false;
 }
 
@@ -358,13 +373,19 @@ describe_getopt_error(int argc, char **argv, int bad, char *err,
 	const char *arg = optind - 1 < argc ? argv[optind - 1] : "";
 	char name[64];
 
-	if (bad == ':')
+	if (bad == ':') {
 		fail(err, errlen, "%s: missing value",
 		    option_name(optopt, name, sizeof name));
-	else if (optopt != 0)
-		fail(err, errlen, "unknown option '-%c'", optopt);
-	else
+	} else if (strncmp(arg, "--", 2) == 0 && strchr(arg, '=') != NULL &&
+	    optopt != 0) {
+		/* "--body=yes": a known flag that takes no value. */
+		fail(err, errlen, "%s: takes no value",
+		    option_name(optopt, name, sizeof name));
+	} else if (strncmp(arg, "--", 2) == 0 || optopt == 0) {
 		fail(err, errlen, "unknown or ambiguous option '%s'", arg);
+	} else {
+		fail(err, errlen, "unknown option '-%c'", optopt);
+	}
 }
 
 enum cli_result
@@ -375,7 +396,9 @@ cli_parse(int argc, char **argv, struct options *opts, char *err,
 
 	set_defaults(opts);
 	opterr = 0;
-	optind = 1;
+	/* 0, not 1: glibc then also forgets where it was inside a group of
+	 * short options from an earlier call. */
+	optind = 0;
 	while ((c = getopt_long(argc, argv, short_options, long_options,
 	    NULL)) != -1) {
 		if (c == 'h')

@@ -26,7 +26,7 @@ json_escape_byte(struct buf *b, unsigned char c)
 void
 json_string(struct buf *b, const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	const unsigned char *end = p + len;
 
 	buf_putc(b, '"');

@@ -1,9 +1,20 @@
 #include "url.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <strings.h>
 
 #include <curl/curl.h>
+
+/* "scheme://" followed by something other than another '/'. */
+static bool
+has_authority(const char *url)
+{
+	const char *sep = strstr(url, "://");
+
+	return sep != NULL && sep[3] != '\0' && sep[3] != '/' &&
+	    sep[3] != '\\';
+}
 
 bool
 url_check(const char *url, char *why, size_t whylen)
@@ -28,8 +39,10 @@ url_check(const char *url, char *why, size_t whylen)
 		    scheme ? scheme : "");
 		goto out;
 	}
+	/* libcurl reads "http:///path" as host "path"; a URL with no
+	 * authority has no host, whatever a lenient parser makes of it. */
 	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    host[0] == '\0') {
+	    host[0] == '\0' || !has_authority(url)) {
 		snprintf(why, whylen, "URL has no host");
 		goto out;
 	}
