@@ -34,7 +34,7 @@ is_retryable_status(long status)
 }
 
 static struct verdict
-transport_verdict(CURLcode code)
+transport_verdict(CURLcode code, long status)
 {
 	struct verdict v = { ERR_OTHER, true };
 
@@ -67,8 +67,22 @@ transport_verdict(CURLcode code)
 		v.kind = ERR_PROTOCOL;
 		break;
 	/* Input URLs are checked to be http(s) before they are fetched, so
-	 * an unsupported scheme can only come from a redirect. */
+	 * after a 3xx an unsupported scheme is where the redirect pointed;
+	 * without one it is libcurl refusing an HTTP/0.9 reply. */
 	case CURLE_UNSUPPORTED_PROTOCOL:
+		if (status >= 300 && status <= 399) {
+			v.kind = ERR_REDIRECT;
+			v.retryable = false;
+		} else {
+			v.kind = ERR_PROTOCOL;
+		}
+		break;
+	/* libcurl 7.88 says "out of memory" for a header line over its
+	 * limit; with a status line already read, that is what happened. */
+	case CURLE_OUT_OF_MEMORY:
+		if (status > 0)
+			v.kind = ERR_PROTOCOL;
+		break;
 	case CURLE_TOO_MANY_REDIRECTS:
 		v.kind = ERR_REDIRECT;
 		v.retryable = false;
@@ -105,7 +119,7 @@ retry_classify(CURLcode code, long status, bool too_large)
 		return v;
 	}
 	if (code != CURLE_OK)
-		return transport_verdict(code);
+		return transport_verdict(code, status);
 	if (status >= 200 && status <= 299)
 		return v;
 	v.kind = ERR_HTTP;

@@ -165,7 +165,6 @@ task_easy_new(const struct options *opts, struct curl_slist *headers)
 	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, opts->insecure ? 0L : 1L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, opts->insecure ? 0L : 2L);
-	curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, task_write_cb);
 	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, task_header_cb);
 	return easy;
@@ -257,6 +256,11 @@ task_attach(struct task *t, CURL *easy, char *err, size_t errlen)
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf);
+	/* Waiting for a connection that may multiplex pays off only where
+	 * HTTP/2 can be offered, in the TLS handshake; on http:// it would
+	 * hold each transfer back until the previous response is in. */
+	curl_easy_setopt(easy, CURLOPT_PIPEWAIT,
+	    strncasecmp(t->url, "https:", 6) == 0 ? 1L : 0L);
 	if (t->attempts == 0)
 		now(&t->first_start);
 	t->attempts++;

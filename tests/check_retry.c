@@ -109,6 +109,12 @@ static const struct case_ transport_cases[] = {
 	    "malformed URL" },
 	{ CURLE_FILESIZE_EXCEEDED, 0, false, ERR_TOO_LARGE, false,
 	    "declared size over --max-size" },
+	/* Not a redirect: libcurl refusing an HTTP/0.9 (garbage) reply. */
+	{ CURLE_UNSUPPORTED_PROTOCOL, 0, false, ERR_PROTOCOL, true,
+	    "HTTP/0.9 reply" },
+	/* libcurl 7.88's word for a header line over its limit. */
+	{ CURLE_OUT_OF_MEMORY, 200, false, ERR_PROTOCOL, true,
+	    "huge header line" },
 };
 
 START_TEST(test_classify_transport)
@@ -137,9 +143,8 @@ START_TEST(test_classify_too_large_wins)
 END_TEST
 
 /* A redirect to a scheme other than http(s): the transfer's allowed
- * redirect protocols turn it into CURLE_UNSUPPORTED_PROTOCOL (input URLs
- * are http(s) already, so nothing else gives this code).  SPEC.md: kind
- * "redirect", final. */
+ * redirect protocols turn it into CURLE_UNSUPPORTED_PROTOCOL after a 3xx
+ * (input URLs are http(s) already).  SPEC.md: kind "redirect", final. */
 START_TEST(test_classify_redirect_to_other_scheme)
 {
 	static const struct case_ c = { CURLE_UNSUPPORTED_PROTOCOL, 302,
