@@ -149,6 +149,10 @@ run_loop(struct run *run)
 	 * would see the request to stop. */
 	if (sched_outcome(run->sched) == SCHED_RUNNING)
 		event_base_dispatch(run->base);
+	/* Ctrl-C on `tail -f urls | scrape` ends the input and raises SIGINT
+	 * in the same instant; a signal still queued counts. */
+	if (sched_outcome(run->sched) == SCHED_DONE)
+		event_base_loop(run->base, EVLOOP_NONBLOCK);
 	progress_free(run->progress);
 	run->progress = NULL;
 }

@@ -376,7 +376,7 @@ sched_interrupt(struct sched *s, int signo)
 {
 	char why[64];
 
-	if (sched_stopping(s))
+	if (sched_stopping(s) && s->outcome != SCHED_DONE)
 		return;
 	snprintf(why, sizeof why, "interrupted by %s",
 	    signo == SIGINT ? "SIGINT" : signo == SIGTERM ? "SIGTERM" :
