@@ -1,0 +1,250 @@
+/*
+ * Helpers the integration suites share: start the test server, run scrape
+ * (or keep it running, for signal tests), parse its JSON lines.
+ *
+ * Every wait here is bounded; children are stopped by PID. Failures of
+ * the plumbing itself (cannot fork, server does not start, a result line
+ * that is not JSON) fail the running test through ck_abort_msg().
+ *
+ * The harness ignores SIGPIPE in the test process (writing to a child that
+ * stopped reading must not kill the test); children get every signal
+ * back at its default and an empty signal mask. A child that outlives the
+ * test process is killed by the kernel (PR_SET_PDEATHSIG), and Check's
+ * fork mode kills the test's process group after each test anyway.
+ */
+#ifndef SCRAPE_HARNESS_H
+#define SCRAPE_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+
+/* ---- The test server (tests/testserver) ---- */
+
+/*
+ * A running tests/testserver. Its counters are server-wide: start one per
+ * test (a checked fixture) or call server_stats_reset() between uses.
+ */
+struct server;
+
+/*
+ * Start the binary named by $TESTSERVER_BIN (default ./tests/testserver)
+ * with --max-seconds 120 --exit-on-stdin-eof, and wait (10 s at most) for
+ * its port line. Aborts the test if it does not come up.
+ */
+struct server	*server_start(void);
+
+/*
+ * SIGTERM the server, wait up to 5 s for it, then SIGKILL; free it.
+ * Returns its exit status (0: clean exit; 128+N: killed by signal N).
+ * NULL is a no-op returning 0.
+ */
+int		 server_stop(struct server *);
+
+/* The evhttp port and the raw TCP port, both on 127.0.0.1. */
+int		 server_port(const struct server *);
+int		 server_raw_port(const struct server *);
+pid_t		 server_pid(const struct server *);
+
+/*
+ * "http://127.0.0.1:PORT/path" on the HTTP port (server_url) or the raw
+ * port (server_raw_url); malloc'd, caller frees. The leading '/' of path
+ * is optional. path is copied as is ('%' included), so the result can
+ * serve as a url_list() pattern.
+ */
+char		*server_url(const struct server *, const char *path);
+char		*server_raw_url(const struct server *, const char *path);
+
+/*
+ * GET path from the HTTP port with a tiny blocking client (HTTP/1.0,
+ * 10 s limit). Returns the malloc'd, NUL-terminated body; *status gets
+ * the status code and *len the body length, each if not NULL. Aborts the
+ * test on any failure to get an answer.
+ */
+char		*server_get(const struct server *, const char *path,
+		    int *status, size_t *len);
+
+/*
+ * One counter from GET /stats: "requests", "inflight", "max_inflight",
+ * "raw_requests" or "raw_inflight". /stats itself is never counted.
+ * Raw-port requests are counted in "requests" and "inflight" too (in
+ * flight until their connection closes). Aborts on an unknown name.
+ */
+long		 server_stat(const struct server *, const char *name);
+
+/*
+ * GET /stats/reset: "requests" and "raw_requests" become 0, and
+ * "max_inflight" restarts from what is in flight now (0 when idle).
+ */
+void		 server_stats_reset(const struct server *);
+
+/*
+ * Wait (up to timeout_s) until the server counts no request in flight,
+ * e.g. for the server to notice a killed client's connections closing.
+ * Returns whether it got there.
+ */
+bool		 server_wait_idle(const struct server *, double timeout_s);
+
+/* ---- Running scrape ---- */
+
+/* A finished run of scrape. */
+struct run {
+	int	 exit_status;	/* exit code, or 128+signal if killed */
+	bool	 timed_out;	/* killed by the harness with SIGKILL */
+	char	*out;		/* standard output, NUL-terminated */
+	size_t	 out_len;	/* (without the NUL) */
+	char	*err;		/* standard error, NUL-terminated */
+	size_t	 err_len;
+};
+
+/*
+ * Run $SCRAPE_BIN (default ./src/scrape) with argv (NULL-terminated,
+ * argv[0] not included: the harness supplies it). stdin_data, if not
+ * NULL, is fed through a pipe (then closed); NULL gives /dev/null. Output
+ * and errors are collected concurrently (no deadlock however big). Past
+ * timeout_s seconds the child is killed with SIGKILL and timed_out set.
+ * The child's environment has no http_proxy, https_proxy, HTTP_PROXY,
+ * HTTPS_PROXY, ALL_PROXY or all_proxy, and NO_PROXY=no_proxy=*.
+ * Aborts the test only if the child cannot be started at all; a binary
+ * that cannot be executed exits 127 with a message on its stderr.
+ */
+struct run	*run_scrape(const char *stdin_data, size_t stdin_len,
+		    double timeout_s, const char *const argv[]);
+
+/*
+ * run_scrape() with the arguments listed inline, NULL-terminated, and
+ * strlen(stdin_data) bytes of input (stdin_data NULL: /dev/null).
+ */
+struct run	*run_scrapef(const char *stdin_data, double timeout_s, ...)
+		    __attribute__((sentinel));
+
+void		 run_free(struct run *);
+
+/* ---- A scrape kept running, for signal and streaming tests ---- */
+
+struct proc;
+
+/*
+ * Start scrape as run_scrape() does, with standard output and error
+ * captured; standard input is a pipe kept open if stdin_pipe, else
+ * /dev/null.
+ */
+struct proc	*proc_start(const char *const argv[], bool stdin_pipe);
+
+pid_t		 proc_pid(const struct proc *);
+
+/*
+ * Queue len bytes for the child's standard input and write what the pipe
+ * takes now, without blocking; the rest goes out during later proc_*
+ * waits (so a child that stops reading cannot hang the test).
+ */
+void		 proc_write_stdin(struct proc *, const char *data, size_t len);
+
+/*
+ * Close the child's standard input once everything queued is written
+ * (at once if nothing is).
+ */
+void		 proc_close_stdin(struct proc *);
+
+/*
+ * Collect output (and stderr, and feed queued input) until standard
+ * output holds at least nlines complete ('\n'-terminated) lines, standard
+ * output is closed, or timeout_s passes. Returns whether nlines arrived.
+ */
+bool		 proc_wait_stdout_lines(struct proc *, int nlines,
+		    double timeout_s);
+
+/* Standard output collected so far (NUL-terminated); *len if not NULL. */
+const char	*proc_stdout(const struct proc *, size_t *len);
+
+/* Standard error collected so far (NUL-terminated); *len if not NULL. */
+const char	*proc_stderr(const struct proc *, size_t *len);
+
+/*
+ * Send signal sig to the child, by PID (nothing if already reaped).
+ * After SIGINT, SIGTERM, SIGHUP, SIGQUIT or SIGKILL, proc_finish() no
+ * longer closes standard input (see there).
+ */
+void		 proc_kill(struct proc *, int sig);
+
+/*
+ * Collect the rest of the output and wait for the child up to timeout_s;
+ * past that it is killed with SIGKILL and timed_out set. Frees the proc.
+ * Standard input is closed first (once queued input is written), unless
+ * proc_kill() sent a terminating signal: then it stays as it is until the
+ * child exits, so the child must stop because of the signal, not because
+ * its input ended (call proc_close_stdin() to close it anyway).
+ */
+struct run	*proc_finish(struct proc *, double timeout_s);
+
+/* ---- Result lines ---- */
+
+/* The JSON objects of scrape's output, one per line, in output order. */
+struct lines {
+	cJSON	**items;
+	size_t	  n;
+};
+
+/*
+ * Parse every '\n'-terminated line of out. The test fails (ck_abort_msg,
+ * the line shown escaped) if a line is not exactly one JSON object, holds
+ * bytes that are not UTF-8 or a raw control character in a string, or if
+ * out ends with an unterminated line.
+ */
+struct lines	*lines_parse(const char *out, size_t len);
+
+/* The first line whose "url" is url; NULL if none. */
+cJSON		*lines_find(const struct lines *, const char *url);
+
+/* How many lines have "url" equal to url. */
+size_t		 lines_count_url(const struct lines *, const char *url);
+
+void		 lines_free(struct lines *);
+
+/* obj.field as a string; NULL if absent, null or not a string. */
+const char	*jstr(const cJSON *obj, const char *field);
+
+/* obj.field as an integer; -1 if absent, null or not a number. */
+long		 jint(const cJSON *obj, const char *field);
+
+/* obj.field as a number; -1 if absent, null or not a number. */
+double		 jnum(const cJSON *obj, const char *field);
+
+/* Whether obj.field is true (false if absent or anything else). */
+bool		 jbool(const cJSON *obj, const char *field);
+
+/* Whether obj has field and it is null (absent is not null). */
+bool		 jnull(const cJSON *obj, const char *field);
+
+/* obj.error.kind; NULL if error is null or absent. */
+const char	*jkind(const cJSON *obj);
+
+/* obj.error.message; NULL if error is null or absent. */
+const char	*jmessage(const cJSON *obj);
+
+/* ---- Files and input ---- */
+
+/*
+ * Write len bytes to a new file /tmp/scrape-test-XXXXXX; return its
+ * malloc'd path. The caller unlinks it and frees the path.
+ */
+char		*tmpfile_write(const void *data, size_t len);
+
+/* Read a whole file, NUL-terminated, malloc'd; NULL if it cannot be read. */
+char		*file_read(const char *path, size_t *len);
+
+/*
+ * n lines, each the printf pattern formatted with the line's index
+ * (0 .. n-1) and a '\n' added: the pattern must hold exactly one
+ * conversion, of a size_t ("%zu", "%05zu", "%zx", ...); "%%" is allowed.
+ * E.g. url_list(100, "http://127.0.0.1:8080/p/%zu"). Malloc'd.
+ */
+char		*url_list(size_t n, const char *pattern);
+
+/* url_list() of server_url(srv, path_pattern). */
+char		*server_url_list(const struct server *, size_t n,
+		    const char *path_pattern);
+
+#endif

@@ -1,0 +1,1515 @@
+/*
+ * The HTTP server the integration tests run scrape against.
+ *
+ * It listens on 127.0.0.1 only, on two kernel-chosen ports: an evhttp port
+ * with well-behaved (if sometimes slow or flaky) endpoints, and a "raw"
+ * port that speaks bytes over plain TCP, for the faults evhttp cannot
+ * produce (resets, truncated bodies, garbage, endless headers). Once both
+ * listen it prints "HTTP_PORT RAW_PORT\n" on standard output.
+ *
+ * It runs until SIGTERM or SIGINT (exit 0, everything freed), or until
+ * --max-seconds pass (a safety net for hung tests), or, with
+ * --exit-on-stdin-eof, until its standard input reaches end of file (so it
+ * dies with the test process that holds the other end of the pipe).
+ *
+ * Counters, reported by /stats: "requests" received, requests "inflight"
+ * (received, not yet fully answered, delayed ones included) and the
+ * highest "inflight" ever seen. /stats and /stats/reset themselves are
+ * never counted. Raw-port requests count too, from the moment their
+ * request head is read until their connection is closed; they are also
+ * reported on their own as "raw_requests" and "raw_inflight".
+ */
+#define _GNU_SOURCE
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+
+#include <zlib.h>
+
+#define LISTEN_BACKLOG		4096
+#define DEFAULT_MAX_SECONDS	300
+#define HTTP_IDLE_TIMEOUT	300		/* s; longer than any /delay */
+#define MAX_DELAY_MS		3600000L
+#define MAX_BIG			(1024L * 1024 * 1024)
+#define STREAM_PIECE		(256 * 1024)	/* /big and /chunked pieces */
+#define RAW_HEAD_MAX		(64 * 1024)
+#define RAW_PIECE		(64 * 1024)
+#define HUGE_HEADER_LEN		(1024 * 1024)
+#define ENDLESS_TICK_MS		10
+#define PAD_VALUE_LEN		100
+#define GZIP_LINE		"hello gzip\n"
+#define GZIP_REPEAT		1000
+
+/* A delayed or streamed HTTP answer that outlives its request callback. */
+struct job {
+	struct evhttp_request		*req;
+	struct evhttp_connection	*evcon;
+	struct event			*timer;		/* /delay */
+	struct event			*watch;		/* /delay: client gone? */
+	size_t				 total;		/* /big, /chunked */
+	size_t				 sent;
+	size_t				 piece;
+	struct job			*prev;
+	struct job			*next;
+};
+
+enum raw_mode {
+	RAW_READING,		/* waiting for the request head */
+	RAW_SILENT,		/* never answer */
+	RAW_FLUSH_CLOSE,	/* close (FIN) once the output is written */
+	RAW_FLUSH_RST,		/* reset once the output is written */
+	RAW_HUGE,		/* still writing the 1 MiB header */
+	RAW_ENDLESS		/* writing headers until the client leaves */
+};
+
+/* One connection on the raw port. */
+struct rawconn {
+	struct bufferevent	*bev;
+	enum raw_mode		 mode;
+	size_t			 left;		/* RAW_HUGE: 'a's still to write */
+	unsigned long		 pad;		/* RAW_ENDLESS: next header number */
+	struct event		*tick;		/* RAW_ENDLESS pacing */
+	bool			 counted;	/* holds one of the in-flight */
+	struct rawconn		*prev;
+	struct rawconn		*next;
+};
+
+/* A per-key request counter, for /flaky and /retry-after*. */
+struct keyent {
+	char		*key;
+	long		 count;
+	struct keyent	*next;
+};
+
+/* An endpoint on one of the ports: its path prefix and its handler. */
+struct route {
+	const char	*prefix;
+	void		(*fn)(struct evhttp_request *, const char *);
+};
+
+struct raw_route {
+	const char	*prefix;
+	void		(*fn)(struct rawconn *);
+};
+
+static struct {
+	struct event_base	*base;
+	struct evhttp		*http;
+	struct evconnlistener	*raw_listener;
+	int			 http_port;
+	int			 raw_port;
+	long			 max_seconds;
+	bool			 exit_on_stdin_eof;
+	bool			 verbose;
+
+	long			 requests;
+	long			 inflight;
+	long			 max_inflight;
+	long			 raw_requests;
+	long			 raw_inflight;
+
+	struct job		*jobs;
+	struct rawconn		*raws;
+	struct keyent		*keys;
+
+	unsigned char		*gz;
+	size_t			 gz_len;
+	char			*plain;
+	size_t			 plain_len;
+	/* 'a'..'z' repeated, read at an offset to serve any slice of it. */
+	char			 pattern[STREAM_PIECE + 26];
+	char			 a_run[RAW_PIECE];	/* /huge-header */
+} S;
+
+static void	raw_free(struct rawconn *);
+
+/* Print a message on standard error, prefixed with the program name. */
+static void __attribute__((format(printf, 1, 2)))
+warnx_(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "testserver: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Print a message and exit with status 1: only used while starting up. */
+static void __attribute__((format(printf, 1, 2), noreturn))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "testserver: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* malloc that cannot fail. */
+static void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n == 0 ? 1 : n);
+
+	if (p == NULL)
+		die("out of memory");
+	return p;
+}
+
+/* calloc that cannot fail. */
+static void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n == 0 ? 1 : n, size == 0 ? 1 : size);
+
+	if (p == NULL)
+		die("out of memory");
+	return p;
+}
+
+/* Note one more request in flight. */
+static void
+inflight_add(void)
+{
+	S.requests++;
+	S.inflight++;
+	if (S.inflight > S.max_inflight)
+		S.max_inflight = S.inflight;
+}
+
+/* Note that a request in flight is answered (or abandoned). */
+static void
+inflight_done(void)
+{
+	if (S.inflight > 0)
+		S.inflight--;
+}
+
+/*
+ * Does path name the endpoint prefix? Either exactly or followed by '/',
+ * so "/ok/123" is "/ok" but "/okay" is not. *rest gets what follows the
+ * '/' ("" when nothing does).
+ */
+static bool
+path_match(const char *path, const char *prefix, const char **rest)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(path, prefix, n) != 0)
+		return false;
+	if (path[n] == '\0')
+		*rest = path + n;
+	else if (path[n] == '/')
+		*rest = path + n + 1;
+	else
+		return false;
+	return true;
+}
+
+/* Take one path segment from *p as a number in [min, max]. */
+static bool
+seg_long(const char **p, long min, long max, long *out)
+{
+	const char *s = *p;
+	long v = 0;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (v > (LONG_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (*s - '0');
+	}
+	if (*s != '\0' && *s != '/')
+		return false;
+	if (v < min || v > max)
+		return false;
+	*p = *s == '/' ? s + 1 : s;
+	*out = v;
+	return true;
+}
+
+/* Take one non-empty path segment from *p as a malloc'd string. */
+static char *
+seg_str(const char **p)
+{
+	const char *s = *p;
+	size_t n = strcspn(s, "/");
+	char *out;
+
+	if (n == 0)
+		return NULL;
+	out = xmalloc(n + 1);
+	memcpy(out, s, n);
+	out[n] = '\0';
+	*p = s[n] == '/' ? s + n + 1 : s + n;
+	return out;
+}
+
+/* Bump and return the counter of ns:key (1 on the first request). */
+static long
+key_bump(const char *ns, const char *key)
+{
+	struct keyent *k;
+	size_t n = strlen(ns) + strlen(key) + 2;
+	char *full = xmalloc(n);
+
+	snprintf(full, n, "%s:%s", ns, key);
+	for (k = S.keys; k != NULL; k = k->next) {
+		if (strcmp(k->key, full) == 0) {
+			free(full);
+			return ++k->count;
+		}
+	}
+	k = xcalloc(1, sizeof(*k));
+	k->key = full;
+	k->count = 1;
+	k->next = S.keys;
+	S.keys = k;
+	return 1;
+}
+
+/* The reason phrase for a status code. */
+static const char *
+reason(int code)
+{
+	static const struct {
+		int		 code;
+		const char	*text;
+	} t[] = {
+		{ 100, "Continue" }, { 200, "OK" }, { 201, "Created" },
+		{ 202, "Accepted" }, { 204, "No Content" },
+		{ 206, "Partial Content" }, { 301, "Moved Permanently" },
+		{ 302, "Found" }, { 303, "See Other" },
+		{ 304, "Not Modified" }, { 307, "Temporary Redirect" },
+		{ 308, "Permanent Redirect" }, { 400, "Bad Request" },
+		{ 401, "Unauthorized" }, { 403, "Forbidden" },
+		{ 404, "Not Found" }, { 405, "Method Not Allowed" },
+		{ 408, "Request Timeout" }, { 410, "Gone" },
+		{ 418, "I'm a teapot" }, { 429, "Too Many Requests" },
+		{ 500, "Internal Server Error" }, { 501, "Not Implemented" },
+		{ 502, "Bad Gateway" }, { 503, "Service Unavailable" },
+		{ 504, "Gateway Timeout" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].code == code)
+			return t[i].text;
+	return "Status";
+}
+
+/* Send a complete answer; no accounting (see reply()). */
+static void
+send_simple(struct evhttp_request *req, int code, const char *ctype,
+    const void *body, size_t len)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (ctype != NULL)
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Type", ctype);
+	evbuffer_add(b, body, len);
+	evhttp_send_reply(req, code, reason(code), b);
+	evbuffer_free(b);
+}
+
+/* Send a complete answer to a counted request. */
+static void
+reply(struct evhttp_request *req, int code, const char *ctype,
+    const void *body, size_t len)
+{
+	send_simple(req, code, ctype, body, len);
+	inflight_done();
+}
+
+/* Send a short text/plain answer to a counted request. */
+static void
+reply_text(struct evhttp_request *req, int code, const char *text)
+{
+	reply(req, code, "text/plain", text, strlen(text));
+}
+
+/* Send a redirect with the given Location to a counted request. */
+static void
+reply_redirect(struct evhttp_request *req, const char *location)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Location",
+	    location);
+	reply_text(req, 302, "redirecting\n");
+}
+
+/* Link a job into the list of live ones. */
+static struct job *
+job_new(struct evhttp_request *req)
+{
+	struct job *j = xcalloc(1, sizeof(*j));
+
+	j->req = req;
+	j->evcon = evhttp_request_get_connection(req);
+	j->next = S.jobs;
+	if (S.jobs != NULL)
+		S.jobs->prev = j;
+	S.jobs = j;
+	return j;
+}
+
+/* Unlink and free a job; its request is not touched. */
+static void
+job_free(struct job *j)
+{
+	if (j->evcon != NULL)
+		evhttp_connection_set_closecb(j->evcon, NULL, NULL);
+	if (j->timer != NULL)
+		event_free(j->timer);
+	if (j->watch != NULL)
+		event_free(j->watch);
+	if (j->prev != NULL)
+		j->prev->next = j->next;
+	else
+		S.jobs = j->next;
+	if (j->next != NULL)
+		j->next->prev = j->prev;
+	free(j);
+}
+
+/*
+ * The client's connection went away while a job was pending. If libevent
+ * detached the request from the connection (it does when the client
+ * fails before the answer is complete), nothing else will free it; if
+ * not, the connection frees it right after this callback.
+ */
+static void
+job_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct job *j = arg;
+
+	if (S.verbose)
+		warnx_("client left before the answer was complete");
+	if (evhttp_request_get_connection(j->req) == NULL)
+		evhttp_request_free(j->req);
+	j->evcon = NULL;		/* being freed: do not touch */
+	job_free(j);
+	inflight_done();
+}
+
+/* Watch for the client leaving while job j is pending. */
+static void
+job_watch(struct job *j)
+{
+	if (j->evcon != NULL)
+		evhttp_connection_set_closecb(j->evcon, job_closed, j);
+}
+
+/*
+ * The connection of a delayed request became readable. evhttp does not
+ * read while a reply is pending, so this is how a client that left is
+ * noticed: then the connection is closed at once (job_closed runs).
+ * Data instead means a pipelined request: stop watching, lest a level
+ * triggered event spin.
+ */
+static void
+delay_peek(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *j = arg;
+	char c;
+	ssize_t n = recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+	    errno == EINTR))
+		return;
+	if (n > 0) {
+		event_free(j->watch);
+		j->watch = NULL;
+		return;
+	}
+	evhttp_connection_free(j->evcon);
+}
+
+/*
+ * Notice the client leaving during a delay: nothing else is registered
+ * on the fd meanwhile (evhttp has disabled its bufferevent), and the
+ * watch is gone before evhttp uses the fd again (job_free).
+ */
+static void
+delay_watch(struct job *j)
+{
+	struct bufferevent *bev;
+	evutil_socket_t fd;
+
+	if (j->evcon == NULL)
+		return;
+	bev = evhttp_connection_get_bufferevent(j->evcon);
+	if (bev == NULL || (fd = bufferevent_getfd(bev)) < 0)
+		return;
+	j->watch = event_new(S.base, fd, EV_READ | EV_PERSIST, delay_peek, j);
+	if (event_add(j->watch, NULL) == -1) {
+		event_free(j->watch);
+		j->watch = NULL;
+	}
+}
+
+/* /ok: the simplest success. */
+static void
+h_ok(struct evhttp_request *req, const char *rest)
+{
+	reply_text(req, 200, "ok\n");
+}
+
+/* /p/<anything>: a 1 KiB page, for many-URL runs. */
+static void
+h_page(struct evhttp_request *req, const char *rest)
+{
+	char body[1024];
+
+	memset(body, 'x', sizeof(body));
+	reply(req, 200, "text/plain", body, sizeof(body));
+}
+
+/* /status/<CODE>: answer with that status. */
+static void
+h_status(struct evhttp_request *req, const char *rest)
+{
+	char body[64];
+	long code;
+
+	if (!seg_long(&rest, 100, 999, &code)) {
+		reply_text(req, 400, "bad status code\n");
+		return;
+	}
+	snprintf(body, sizeof(body), "status %ld\n", code);
+	reply_text(req, (int)code, body);
+}
+
+/* A /delay job's time is up: answer. */
+static void
+delay_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *j = arg;
+	struct evhttp_request *req = j->req;
+
+	job_free(j);
+	/* Safe even when the client left unnoticed: libevent then frees req. */
+	reply_text(req, 200, "delayed\n");
+}
+
+/* /delay/<MS>: answer after MS milliseconds, without blocking anything. */
+static void
+h_delay(struct evhttp_request *req, const char *rest)
+{
+	struct timeval tv;
+	struct job *j;
+	long ms;
+
+	if (!seg_long(&rest, 0, MAX_DELAY_MS, &ms)) {
+		reply_text(req, 400, "bad delay\n");
+		return;
+	}
+	j = job_new(req);
+	j->timer = evtimer_new(S.base, delay_fire, j);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(j->timer, &tv);
+	job_watch(j);
+	delay_watch(j);
+}
+
+/* /flaky/<KEY>/<N>: 503 for the first N requests of KEY, then 200. */
+static void
+h_flaky(struct evhttp_request *req, const char *rest)
+{
+	char *key = seg_str(&rest);
+	long n;
+
+	if (key == NULL || !seg_long(&rest, 0, LONG_MAX - 1, &n)) {
+		free(key);
+		reply_text(req, 400, "usage: /flaky/KEY/N\n");
+		return;
+	}
+	if (key_bump("flaky", key) <= n)
+		reply_text(req, 503, "flaky\n");
+	else
+		reply_text(req, 200, "ok\n");
+	free(key);
+}
+
+/* Parse "<KEY>/<SECS>"; on failure answer 400 and return NULL. */
+static char *
+parse_key_secs(struct evhttp_request *req, const char *rest, long *secs)
+{
+	char *key = seg_str(&rest);
+
+	if (key == NULL || !seg_long(&rest, 0, 86400L * 365, secs)) {
+		free(key);
+		reply_text(req, 400, "usage: /retry-after[-date]/KEY/SECS\n");
+		return NULL;
+	}
+	return key;
+}
+
+/* /retry-after/<KEY>/<SECS>: a first 429 with Retry-After: SECS. */
+static void
+h_retry_after(struct evhttp_request *req, const char *rest)
+{
+	char value[32];
+	char *key;
+	long secs;
+
+	if ((key = parse_key_secs(req, rest, &secs)) == NULL)
+		return;
+	if (key_bump("retry-after", key) == 1) {
+		snprintf(value, sizeof(value), "%ld", secs);
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Retry-After", value);
+		reply_text(req, 429, "slow down\n");
+	} else
+		reply_text(req, 200, "ok\n");
+	free(key);
+}
+
+/*
+ * /retry-after-date/<KEY>/<SECS>: a first 503 whose Retry-After is an HTTP
+ * date. A date has whole seconds, so it is rounded up: the wait it asks
+ * for is at least SECS and less than SECS + 1 seconds from now.
+ */
+static void
+h_retry_after_date(struct evhttp_request *req, const char *rest)
+{
+	char value[64];
+	struct timeval now;
+	struct tm tm;
+	time_t when;
+	char *key;
+	long secs;
+
+	if ((key = parse_key_secs(req, rest, &secs)) == NULL)
+		return;
+	if (key_bump("retry-after-date", key) == 1) {
+		gettimeofday(&now, NULL);
+		when = now.tv_sec + secs + (now.tv_usec > 0 ? 1 : 0);
+		gmtime_r(&when, &tm);
+		strftime(value, sizeof(value), "%a, %d %b %Y %H:%M:%S GMT",
+		    &tm);
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Retry-After", value);
+		reply_text(req, 503, "come back later\n");
+	} else
+		reply_text(req, 200, "ok\n");
+	free(key);
+}
+
+/* /redirect/<N>: a chain of N redirects ending in 200 "done". */
+static void
+h_redirect(struct evhttp_request *req, const char *rest)
+{
+	char location[64];
+	long n;
+
+	if (!seg_long(&rest, 0, 100000, &n)) {
+		reply_text(req, 400, "bad redirect count\n");
+		return;
+	}
+	if (n == 0) {
+		reply_text(req, 200, "done\n");
+		return;
+	}
+	snprintf(location, sizeof(location), "/redirect/%ld", n - 1);
+	reply_redirect(req, location);
+}
+
+/* /loop: redirects to itself forever. */
+static void
+h_loop(struct evhttp_request *req, const char *rest)
+{
+	reply_redirect(req, "/loop");
+}
+
+/* /to-file: a redirect to a scheme that must not be followed. */
+static void
+h_to_file(struct evhttp_request *req, const char *rest)
+{
+	reply_redirect(req, "file:///etc/passwd");
+}
+
+/* /to-raw/<path>: a redirect to <path> on the raw port. */
+static void
+h_to_raw(struct evhttp_request *req, const char *rest)
+{
+	const char *query = evhttp_uri_get_query(
+	    evhttp_request_get_evhttp_uri(req));
+	size_t n = strlen(rest) + (query ? strlen(query) : 0) + 64;
+	char *location = xmalloc(n);
+
+	snprintf(location, n, "http://127.0.0.1:%d/%s%s%s", S.raw_port, rest,
+	    query ? "?" : "", query ? query : "");
+	reply_redirect(req, location);
+	free(location);
+}
+
+/* Queue the next piece of a streamed body, or end it. */
+static void
+stream_more(struct evhttp_connection *evcon, void *arg)
+{
+	struct job *j = arg;
+	struct evhttp_request *req = j->req;
+	struct evbuffer *b;
+	size_t n;
+
+	if (j->sent == j->total) {
+		job_free(j);
+		evhttp_send_reply_end(req);
+		inflight_done();
+		return;
+	}
+	n = j->total - j->sent;
+	if (n > j->piece)
+		n = j->piece;
+	/* The pattern is static: reference it rather than copy it. */
+	b = evbuffer_new();
+	evbuffer_add_reference(b, S.pattern + j->sent % 26, n, NULL, NULL);
+	j->sent += n;
+	/* stream_more runs again once this piece is written out. */
+	evhttp_send_reply_chunk_with_cb(req, b, stream_more, j);
+	evbuffer_free(b);
+}
+
+/*
+ * Answer 200 with total bytes of the 'a'..'z' pattern, written a piece at
+ * a time as the previous one drains, so memory stays small however big.
+ * With a Content-Length, evhttp sends it as is; without, chunked.
+ */
+static void
+stream_start(struct evhttp_request *req, size_t total, size_t piece,
+    bool chunked)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	char len[32];
+	struct job *j;
+
+	evhttp_add_header(h, "Content-Type", "application/octet-stream");
+	if (!chunked) {
+		snprintf(len, sizeof(len), "%zu", total);
+		evhttp_add_header(h, "Content-Length", len);
+	}
+	evhttp_send_reply_start(req, 200, "OK");
+	if (total == 0 ||
+	    evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		/* No body to send: chunks would be dropped, cb never run. */
+		evhttp_send_reply_end(req);
+		inflight_done();
+		return;
+	}
+	j = job_new(req);
+	j->total = total;
+	j->piece = piece;
+	job_watch(j);
+	stream_more(j->evcon, j);
+}
+
+/* /big/<N>: N pattern bytes with a Content-Length. */
+static void
+h_big(struct evhttp_request *req, const char *rest)
+{
+	long n;
+
+	if (!seg_long(&rest, 0, MAX_BIG, &n)) {
+		reply_text(req, 400, "bad size\n");
+		return;
+	}
+	stream_start(req, (size_t)n, STREAM_PIECE, false);
+}
+
+/* /chunked/<N>: N pattern bytes, chunked, in at least 3 chunks if N >= 3. */
+static void
+h_chunked(struct evhttp_request *req, const char *rest)
+{
+	size_t piece;
+	long n;
+
+	if (!seg_long(&rest, 0, MAX_BIG, &n)) {
+		reply_text(req, 400, "bad size\n");
+		return;
+	}
+	piece = (size_t)n / 3;
+	if (piece == 0)
+		piece = 1;
+	if (piece > STREAM_PIECE)
+		piece = STREAM_PIECE;
+	stream_start(req, (size_t)n, piece, true);
+}
+
+/* /gzip: a gzip-encoded body if the client accepts one. */
+static void
+h_gzip(struct evhttp_request *req, const char *rest)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	struct evkeyvalq *out = evhttp_request_get_output_headers(req);
+	const char *ae = evhttp_find_header(in, "Accept-Encoding");
+
+	evhttp_add_header(out, "Vary", "Accept-Encoding");
+	if (ae != NULL && strcasestr(ae, "gzip") != NULL) {
+		evhttp_add_header(out, "Content-Encoding", "gzip");
+		reply(req, 200, "text/plain", S.gz, S.gz_len);
+	} else
+		reply(req, 200, "text/plain", S.plain, S.plain_len);
+}
+
+/* /binary: the 256 byte values in order. */
+static void
+h_binary(struct evhttp_request *req, const char *rest)
+{
+	unsigned char body[256];
+	int i;
+
+	for (i = 0; i < 256; i++)
+		body[i] = (unsigned char)i;
+	reply(req, 200, "application/octet-stream", body, sizeof(body));
+}
+
+/* /utf8: text beyond ASCII, up to a 4-byte sequence. */
+static void
+h_utf8(struct evhttp_request *req, const char *rest)
+{
+	static const char body[] = "h\xc3\xa9" "llo w\xc3\xb6" "rld "
+	    "\xe2\x9c\x93 \xf0\x9d\x84\x9e\n";
+
+	reply(req, 200, "text/plain; charset=utf-8", body, sizeof(body) - 1);
+}
+
+/* /html: a small HTML page. */
+static void
+h_html(struct evhttp_request *req, const char *rest)
+{
+	static const char body[] =
+	    "<!DOCTYPE html>\n"
+	    "<html><head><meta charset=\"utf-8\"><title>test page</title>"
+	    "</head>\n<body><h1>Hello</h1><p>A <a href=\"/ok\">link</a>."
+	    "</p></body></html>\n";
+
+	reply(req, 200, "text/html; charset=utf-8", body, sizeof(body) - 1);
+}
+
+/* /headers: echo the request headers, in the order received. */
+static void
+h_headers(struct evhttp_request *req, const char *rest)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	struct evbuffer *b = evbuffer_new();
+	struct evkeyval *kv;
+
+	TAILQ_FOREACH(kv, in, next)
+		evbuffer_add_printf(b, "%s: %s\n", kv->key, kv->value);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+	inflight_done();
+}
+
+/* /stats: the counters as JSON (this request not counted). */
+static void
+h_stats(struct evhttp_request *req, const char *rest)
+{
+	char body[256];
+	int n;
+
+	n = snprintf(body, sizeof(body), "{\"requests\":%ld,\"inflight\":%ld,"
+	    "\"max_inflight\":%ld,\"raw_requests\":%ld,\"raw_inflight\":%ld}\n",
+	    S.requests, S.inflight, S.max_inflight, S.raw_requests,
+	    S.raw_inflight);
+	send_simple(req, 200, "application/json", body, (size_t)n);
+}
+
+/*
+ * /stats/reset: zero the request counts and restart the maximum from
+ * what is in flight now (zero when the server is idle).
+ */
+static void
+h_stats_reset(struct evhttp_request *req, const char *rest)
+{
+	S.requests = 0;
+	S.raw_requests = 0;
+	S.max_inflight = S.inflight;
+	send_simple(req, 200, "application/json", "{}\n", 3);
+}
+
+static const struct route stats_routes[] = {
+	{ "/stats/reset", h_stats_reset },
+	{ "/stats", h_stats },
+};
+
+static const struct route http_routes[] = {
+	{ "/ok", h_ok },
+	{ "/p", h_page },
+	{ "/status", h_status },
+	{ "/delay", h_delay },
+	{ "/flaky", h_flaky },
+	{ "/retry-after", h_retry_after },
+	{ "/retry-after-date", h_retry_after_date },
+	{ "/redirect", h_redirect },
+	{ "/loop", h_loop },
+	{ "/to-file", h_to_file },
+	{ "/to-raw", h_to_raw },
+	{ "/big", h_big },
+	{ "/chunked", h_chunked },
+	{ "/gzip", h_gzip },
+	{ "/binary", h_binary },
+	{ "/utf8", h_utf8 },
+	{ "/html", h_html },
+	{ "/headers", h_headers },
+};
+
+/* Find the handler for path in a table; NULL if none. */
+static const struct route *
+route_find(const struct route *t, size_t n, const char *path,
+    const char **rest)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (path_match(path, t[i].prefix, rest))
+			return &t[i];
+	return NULL;
+}
+
+/* Every HTTP request: count it and route it by path. */
+static void
+http_request(struct evhttp_request *req, void *arg)
+{
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const struct route *r;
+	const char *path = NULL, *rest;
+
+	if (evhttp_request_get_uri(req) == NULL || uri == NULL) {
+		/* libevent asks us to answer a request it could not parse. */
+		evhttp_send_error(req, 400, NULL);
+		return;
+	}
+	path = evhttp_uri_get_path(uri);
+	if (path == NULL || *path == '\0')
+		path = "/";
+	if (S.verbose)
+		warnx_("http: %s", evhttp_request_get_uri(req));
+	r = route_find(stats_routes, sizeof(stats_routes) /
+	    sizeof(stats_routes[0]), path, &rest);
+	if (r != NULL) {
+		r->fn(req, rest);
+		return;
+	}
+	inflight_add();
+	r = route_find(http_routes, sizeof(http_routes) /
+	    sizeof(http_routes[0]), path, &rest);
+	if (r != NULL)
+		r->fn(req, rest);
+	else
+		reply_text(req, 404, "not found\n");
+}
+
+/* Write bytes to a raw connection. */
+static void
+raw_write(struct rawconn *c, const void *p, size_t n)
+{
+	bufferevent_write(c->bev, p, n);
+}
+
+/* Write a string to a raw connection. */
+static void
+raw_puts(struct rawconn *c, const char *s)
+{
+	raw_write(c, s, strlen(s));
+}
+
+/* Abort a raw connection with a TCP reset (RST, not FIN). */
+static void
+raw_rst(struct rawconn *c)
+{
+	struct linger lg = { 1, 0 };
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+
+	if (fd >= 0 &&
+	    setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == -1)
+		warnx_("SO_LINGER: %s", strerror(errno));
+	/* Freeing removes the fd from the loop, then closes it: RST. */
+	raw_free(c);
+}
+
+/* /silent: never answer; the client has to give up. */
+static void
+r_silent(struct rawconn *c)
+{
+	c->mode = RAW_SILENT;
+}
+
+/* /reset: reset the connection at once. */
+static void
+r_reset(struct rawconn *c)
+{
+	raw_rst(c);
+}
+
+/* /close: close the connection (FIN) without a byte of answer. */
+static void
+r_close(struct rawconn *c)
+{
+	raw_free(c);
+}
+
+/* /truncated: a body 900 bytes shorter than its Content-Length. */
+static void
+r_truncated(struct rawconn *c)
+{
+	char body[100];
+
+	memset(body, 't', sizeof(body));
+	raw_puts(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 1000\r\n\r\n");
+	raw_write(c, body, sizeof(body));
+	c->mode = RAW_FLUSH_CLOSE;
+}
+
+/* /reset-mid-body: 5000 of 100000 body bytes, then a reset. */
+static void
+r_reset_mid_body(struct rawconn *c)
+{
+	char body[5000];
+
+	memset(body, 'r', sizeof(body));
+	raw_puts(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 100000\r\n\r\n");
+	raw_write(c, body, sizeof(body));
+	c->mode = RAW_FLUSH_RST;
+}
+
+/* /bad-chunked: a chunk size that is not hexadecimal. */
+static void
+r_bad_chunked(struct rawconn *c)
+{
+	raw_puts(c, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	    "zz\r\nhello\r\n0\r\n\r\n");
+	c->mode = RAW_FLUSH_CLOSE;
+}
+
+/* /garbage: not HTTP at all. */
+static void
+r_garbage(struct rawconn *c)
+{
+	raw_puts(c, "THIS IS NOT HTTP\r\n\r\n");
+	c->mode = RAW_FLUSH_CLOSE;
+}
+
+/* Queue more of the huge header, or its end, into the drained output. */
+static void
+huge_fill(struct rawconn *c)
+{
+	size_t n = c->left < RAW_PIECE ? c->left : RAW_PIECE;
+
+	if (n == 0) {
+		raw_puts(c, "\r\n\r\n");
+		c->mode = RAW_FLUSH_CLOSE;
+		return;
+	}
+	evbuffer_add_reference(bufferevent_get_output(c->bev), S.a_run, n,
+	    NULL, NULL);
+	c->left -= n;
+}
+
+/* /huge-header: one 1 MiB header line. */
+static void
+r_huge_header(struct rawconn *c)
+{
+	raw_puts(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Huge: ");
+	c->left = HUGE_HEADER_LEN;
+	c->mode = RAW_HUGE;
+	huge_fill(c);
+}
+
+/* An /endless-headers tick: more header lines once the last drained. */
+static void
+endless_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct rawconn *c = arg;
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	char value[PAD_VALUE_LEN + 1];
+
+	if (evbuffer_get_length(out) > 0)
+		return;
+	memset(value, 'p', PAD_VALUE_LEN);
+	value[PAD_VALUE_LEN] = '\0';
+	while (evbuffer_get_length(out) < RAW_PIECE)
+		evbuffer_add_printf(out, "X-Pad-%lu: %s\r\n", c->pad++, value);
+}
+
+/* /endless-headers: header lines forever, until the client leaves. */
+static void
+r_endless_headers(struct rawconn *c)
+{
+	struct timeval tv = { 0, ENDLESS_TICK_MS * 1000 };
+
+	raw_puts(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n");
+	c->mode = RAW_ENDLESS;
+	c->tick = event_new(S.base, -1, EV_PERSIST, endless_tick, c);
+	evtimer_add(c->tick, &tv);
+}
+
+/* /ok on the raw port: a well-formed answer, then close. */
+static void
+r_ok(struct rawconn *c)
+{
+	raw_puts(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 3\r\nConnection: close\r\n\r\nok\n");
+	c->mode = RAW_FLUSH_CLOSE;
+}
+
+/* Anything else on the raw port: a well-formed 404, then close. */
+static void
+r_not_found(struct rawconn *c)
+{
+	raw_puts(c, "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 10\r\nConnection: close\r\n\r\nnot found\n");
+	c->mode = RAW_FLUSH_CLOSE;
+}
+
+static const struct raw_route raw_routes[] = {
+	{ "/silent", r_silent },
+	{ "/reset-mid-body", r_reset_mid_body },
+	{ "/reset", r_reset },
+	{ "/close", r_close },
+	{ "/truncated", r_truncated },
+	{ "/bad-chunked", r_bad_chunked },
+	{ "/garbage", r_garbage },
+	{ "/huge-header", r_huge_header },
+	{ "/endless-headers", r_endless_headers },
+	{ "/ok", r_ok },
+};
+
+/*
+ * Take the path out of a request line "GET <path> HTTP/1.1" (in place;
+ * the query string cut off). NULL if the line is not of that shape.
+ */
+static char *
+raw_path(char *line)
+{
+	char *path = strchr(line, ' '), *end;
+
+	if (path == NULL)
+		return NULL;
+	path++;
+	if ((end = strchr(path, ' ')) != NULL)
+		*end = '\0';
+	path[strcspn(path, "?#")] = '\0';
+	/* An absolute-form target: keep only its path. */
+	if (strncmp(path, "http://", 7) == 0) {
+		char *slash = strchr(path + 7, '/');
+
+		path = slash != NULL ? slash : (char *)"/";
+	}
+	return path;
+}
+
+/* A raw request head arrived: count it, then act on its path. */
+static void
+raw_dispatch(struct rawconn *c, char *line)
+{
+	const char *path = raw_path(line), *rest;
+	size_t i;
+
+	c->counted = true;
+	S.raw_requests++;
+	S.raw_inflight++;
+	inflight_add();
+	if (S.verbose)
+		warnx_("raw: %s", line);
+	if (path == NULL) {
+		r_not_found(c);
+		return;
+	}
+	for (i = 0; i < sizeof(raw_routes) / sizeof(raw_routes[0]); i++) {
+		if (path_match(path, raw_routes[i].prefix, &rest)) {
+			raw_routes[i].fn(c);
+			return;
+		}
+	}
+	r_not_found(c);
+}
+
+/* Bytes from a raw client: gather the request head, ignore the rest. */
+static void
+raw_read(struct bufferevent *bev, void *arg)
+{
+	struct rawconn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_ptr end;
+	char *line;
+
+	if (c->mode != RAW_READING) {
+		/* One request per connection: anything more is dropped. */
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
+	if (end.pos < 0) {
+		if (evbuffer_get_length(in) > RAW_HEAD_MAX)
+			raw_free(c);
+		return;
+	}
+	line = evbuffer_readln(in, NULL, EVBUFFER_EOL_CRLF);
+	evbuffer_drain(in, evbuffer_get_length(in));
+	/* The handler may free c: nothing after this may touch it. */
+	raw_dispatch(c, line != NULL ? line : (char *)"");
+	free(line);
+}
+
+/* The output of a raw connection drained: go on with what its mode says. */
+static void
+raw_written(struct bufferevent *bev, void *arg)
+{
+	struct rawconn *c = arg;
+
+	switch (c->mode) {
+	case RAW_FLUSH_CLOSE:
+		raw_free(c);
+		break;
+	case RAW_FLUSH_RST:
+		raw_rst(c);
+		break;
+	case RAW_HUGE:
+		huge_fill(c);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * End of file or an error on a raw connection. A client that only shut
+ * down its sending side still gets the answer being written (a write
+ * error ends that if it left altogether); any other end frees the
+ * connection.
+ */
+static void
+raw_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct rawconn *c = arg;
+
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
+	    c->mode != RAW_READING && c->mode != RAW_SILENT) {
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
+	raw_free(c);
+}
+
+/* Free a raw connection (closing it: FIN unless SO_LINGER says RST). */
+static void
+raw_free(struct rawconn *c)
+{
+	if (c->counted) {
+		S.raw_inflight--;
+		inflight_done();
+	}
+	if (c->tick != NULL)
+		event_free(c->tick);
+	bufferevent_free(c->bev);
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		S.raws = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	free(c);
+}
+
+/* A new raw connection. */
+static void
+raw_accept(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int socklen, void *arg)
+{
+	struct rawconn *c = xcalloc(1, sizeof(*c));
+
+	c->bev = bufferevent_socket_new(S.base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		evutil_closesocket(fd);
+		free(c);
+		return;
+	}
+	c->mode = RAW_READING;
+	c->next = S.raws;
+	if (S.raws != NULL)
+		S.raws->prev = c;
+	S.raws = c;
+	bufferevent_setcb(c->bev, raw_read, raw_written, raw_event, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+/* accept() failed (e.g. out of descriptors): say so, keep going. */
+static void
+listener_error(struct evconnlistener *l, void *arg)
+{
+	int err = EVUTIL_SOCKET_ERROR();
+
+	warnx_("accept: %s", evutil_socket_error_to_string(err));
+}
+
+/* Listen on 127.0.0.1, a kernel-chosen port; return the listener. */
+static struct evconnlistener *
+listen_loopback(evconnlistener_cb cb, int *port)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	struct evconnlistener *l;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = 0;
+	l = evconnlistener_new_bind(S.base, cb, NULL,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE,
+	    LISTEN_BACKLOG, (struct sockaddr *)&sin, sizeof(sin));
+	if (l == NULL)
+		die("cannot listen on 127.0.0.1: %s", strerror(errno));
+	evconnlistener_set_error_cb(l, listener_error);
+	if (getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&sin,
+	    &len) == -1)
+		die("getsockname: %s", strerror(errno));
+	*port = ntohs(sin.sin_port);
+	return l;
+}
+
+/* Set up the evhttp server on its own listener. */
+static void
+http_setup(void)
+{
+	struct evconnlistener *l;
+
+	if ((S.http = evhttp_new(S.base)) == NULL)
+		die("evhttp_new failed");
+	evhttp_set_allowed_methods(S.http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_timeout(S.http, HTTP_IDLE_TIMEOUT);
+	evhttp_set_gencb(S.http, http_request, NULL);
+	/* Our own listener: evhttp's own bind would use a backlog of 128. */
+	l = listen_loopback(NULL, &S.http_port);
+	if (evhttp_bind_listener(S.http, l) == NULL)
+		die("evhttp_bind_listener failed");
+}
+
+/* Precompute /gzip's plain and gzip-compressed bodies. */
+static void
+gzip_setup(void)
+{
+	size_t linelen = strlen(GZIP_LINE), i;
+	z_stream z;
+	uLong bound;
+
+	S.plain_len = linelen * GZIP_REPEAT;
+	S.plain = xmalloc(S.plain_len);
+	for (i = 0; i < GZIP_REPEAT; i++)
+		memcpy(S.plain + i * linelen, GZIP_LINE, linelen);
+	memset(&z, 0, sizeof(z));
+	/* windowBits 15 + 16: a gzip wrapper rather than zlib's. */
+	if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 31, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		die("deflateInit2 failed");
+	bound = deflateBound(&z, S.plain_len) + 32;
+	S.gz = xmalloc(bound);
+	z.next_in = (Bytef *)S.plain;
+	z.avail_in = S.plain_len;
+	z.next_out = S.gz;
+	z.avail_out = bound;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+		die("deflate failed");
+	S.gz_len = z.total_out;
+	deflateEnd(&z);
+}
+
+/* Fill the static runs of bytes the big bodies are cut from. */
+static void
+pattern_setup(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(S.pattern); i++)
+		S.pattern[i] = (char)('a' + i % 26);
+	memset(S.a_run, 'a', sizeof(S.a_run));
+}
+
+/* SIGTERM or SIGINT: stop the loop for a clean exit. */
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	if (S.verbose)
+		warnx_("signal %d, exiting", (int)sig);
+	event_base_loopbreak(S.base);
+}
+
+/* --max-seconds passed: a test must have hung; stop anyway. */
+static void
+on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	warnx_("ran for %ld seconds, exiting (--max-seconds)", S.max_seconds);
+	event_base_loopbreak(S.base);
+}
+
+/* Standard input readable: stop at end of file (the test went away). */
+static void
+on_stdin(evutil_socket_t fd, short what, void *arg)
+{
+	char buf[4096];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+		if (S.verbose)
+			warnx_("end of standard input, exiting");
+		event_base_loopbreak(S.base);
+	}
+}
+
+/* Raise the descriptor limit as far as allowed, for many connections. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* Print usage and exit. */
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout, "usage: testserver "
+	    "[--max-seconds N] [--exit-on-stdin-eof] [--verbose]\n");
+	exit(status);
+}
+
+/* Parse the command line into S. */
+static void
+parse_args(int argc, char **argv)
+{
+	char *end;
+	int i;
+
+	S.max_seconds = DEFAULT_MAX_SECONDS;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--max-seconds") == 0 && i + 1 < argc) {
+			errno = 0;
+			S.max_seconds = strtol(argv[++i], &end, 10);
+			if (errno != 0 || *end != '\0' || S.max_seconds <= 0)
+				usage(2);
+		} else if (strcmp(argv[i], "--exit-on-stdin-eof") == 0)
+			S.exit_on_stdin_eof = true;
+		else if (strcmp(argv[i], "--verbose") == 0)
+			S.verbose = true;
+		else if (strcmp(argv[i], "--help") == 0)
+			usage(0);
+		else
+			usage(2);
+	}
+}
+
+/* Free everything still open, for a leak-free exit. */
+static void
+teardown(void)
+{
+	struct keyent *k;
+
+	while (S.raws != NULL)
+		raw_free(S.raws);
+	evconnlistener_free(S.raw_listener);
+	/* Frees every connection; job_closed frees their jobs. */
+	evhttp_free(S.http);
+	while (S.jobs != NULL) {
+		S.jobs->evcon = NULL;
+		job_free(S.jobs);
+	}
+	while ((k = S.keys) != NULL) {
+		S.keys = k->next;
+		free(k->key);
+		free(k);
+	}
+	free(S.gz);
+	free(S.plain);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct event *sigterm, *sigint, *deadline, *input = NULL;
+	struct timeval tv;
+
+	parse_args(argc, argv);
+	/* Writes to clients that left must fail with EPIPE, not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	raise_nofile();
+	pattern_setup();
+	gzip_setup();
+	if ((S.base = event_base_new()) == NULL)
+		die("event_base_new failed");
+	http_setup();
+	S.raw_listener = listen_loopback(raw_accept, &S.raw_port);
+
+	sigterm = evsignal_new(S.base, SIGTERM, on_signal, NULL);
+	sigint = evsignal_new(S.base, SIGINT, on_signal, NULL);
+	evsignal_add(sigterm, NULL);
+	evsignal_add(sigint, NULL);
+	deadline = evtimer_new(S.base, on_deadline, NULL);
+	tv.tv_sec = S.max_seconds;
+	tv.tv_usec = 0;
+	evtimer_add(deadline, &tv);
+	if (S.exit_on_stdin_eof) {
+		input = event_new(S.base, STDIN_FILENO, EV_READ | EV_PERSIST,
+		    on_stdin, NULL);
+		if (event_add(input, NULL) == -1)
+			warnx_("cannot watch standard input; "
+			    "--exit-on-stdin-eof ignored");
+	}
+
+	printf("%d %d\n", S.http_port, S.raw_port);
+	fflush(stdout);
+
+	event_base_dispatch(S.base);
+
+	teardown();
+	if (input != NULL)
+		event_free(input);
+	event_free(deadline);
+	event_free(sigint);
+	event_free(sigterm);
+	event_base_free(S.base);
+	libevent_global_shutdown();
+	return 0;
+}
