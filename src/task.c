@@ -379,6 +379,10 @@ task_wait(struct task *t, struct event_base *base, double secs,
 		return false;
 	t->wake = cb;
 	t->wake_arg = arg;
+	/* libevent measures from the time it cached at the start of this
+	 * loop iteration; refresh it, or the wait would end early by however
+	 * long this iteration has run. */
+	event_base_update_cache_time(base);
 	tv.tv_sec = (time_t)secs;
 	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
 	return evtimer_add(t->timer, &tv) == 0;
