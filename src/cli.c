@@ -25,6 +25,8 @@ enum {
 	OPT_BODY,
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
+	OPT_RESUME,
+	OPT_NO_PRIVATE,
 };
 
 /* The leading ':' makes getopt tell a missing value from an unknown option. */
@@ -39,6 +41,7 @@ static const struct option long_options[] = {
 	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "resume", required_argument, NULL, OPT_RESUME },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "user-agent", required_argument, NULL, 'A' },
 	{ "header", required_argument, NULL, 'H' },
@@ -46,6 +49,7 @@ static const struct option long_options[] = {
 	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 	{ "body", no_argument, NULL, OPT_BODY },
 	{ "insecure", no_argument, NULL, 'k' },
+	{ "no-private", no_argument, NULL, OPT_NO_PRIVATE },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "help", no_argument, NULL, 'h' },
@@ -81,6 +85,8 @@ cli_usage(FILE *out)
 "      --connect-timeout SECS  limit on connecting, each attempt (10)\n"
 "  -o, --output FILE         write the JSON lines to FILE\n"
 "      --report FILE         also write the summary as JSON to FILE\n"
+"      --resume FILE         skip URLs FILE already has final lines for;\n"
+"                            append the new lines to FILE\n"
 "  -q, --quiet               no summary or progress on standard error\n"
 "  -A, --user-agent STR      User-Agent header (" DEFAULT_USER_AGENT ")\n"
 "  -H, --header 'Name: value'  extra request header, repeatable\n"
@@ -88,6 +94,7 @@ cli_usage(FILE *out)
 "      --max-size BYTES      largest body, suffix k, M or G (10M)\n"
 "      --body                include each response body in its line\n"
 "  -k, --insecure            do not verify TLS certificates\n"
+"      --no-private          refuse loopback, private and link-local addresses\n"
 "      --progress, --no-progress  progress line on standard error\n"
 "                            (default: when it is a terminal)\n"
 "  -h, --help                this help;  -V, --version  version\n"
@@ -329,6 +336,9 @@ apply_option(struct options *o, int c, const char *arg, char *err,
 	case OPT_REPORT:
 		o->report = arg;
 		return true;
+	case OPT_RESUME:
+		o->resume = arg;
+		return true;
 	case 'q':
 		o->quiet = true;
 		return true;
@@ -354,6 +364,9 @@ apply_option(struct options *o, int c, const char *arg, char *err,
 		return true;
 	case 'k':
 		o->insecure = true;
+		return true;
+	case OPT_NO_PRIVATE:
+		o->no_private = true;
 		return true;
 	case OPT_PROGRESS:
 	case OPT_NO_PROGRESS:
@@ -411,6 +424,11 @@ cli_parse(int argc, char **argv, struct options *opts, char *err,
 		}
 		if (!apply_option(opts, c, optarg, err, errlen))
 			return CLI_ERROR;
+	}
+	if (opts->resume != NULL && opts->output != NULL) {
+		fail(err, errlen, "--resume: cannot be combined with -o "
+		    "(results are appended to the --resume FILE)");
+		return CLI_ERROR;
 	}
 	opts->files = argv + optind;
 	opts->nfiles = (size_t)(argc - optind);

@@ -16,6 +16,7 @@ struct options {
 	double connect_timeout;   /* --connect-timeout: per attempt */
 	const char *output;       /* -o: NULL for standard output */
 	const char *report;       /* --report: NULL for none */
+	const char *resume;       /* --resume: previous output, appended to */
 	bool quiet;               /* -q */
 	const char *user_agent;   /* -A */
 	const char **headers;     /* -H, in order given */
@@ -24,6 +25,7 @@ struct options {
 	uint64_t max_size;        /* --max-size, bytes */
 	bool body;                /* --body */
 	bool insecure;            /* -k */
+	bool no_private;          /* --no-private */
 	bool progress;            /* --progress / --no-progress; default: stderr is a terminal */
 	bool progress_set;        /* whether the user chose */
 	char **files;             /* operands; none means standard input */

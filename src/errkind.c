@@ -13,6 +13,7 @@ static const char *const names[ERR_KIND_COUNT] = {
 	[ERR_TOO_LARGE] = "too_large",
 	[ERR_INVALID_URL] = "invalid_url",
 	[ERR_CANCELLED] = "cancelled",
+	[ERR_BLOCKED] = "blocked",
 	[ERR_OTHER] = "other",
 };
 

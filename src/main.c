@@ -18,6 +18,7 @@
 #include "input.h"
 #include "output.h"
 #include "progress.h"
+#include "resume.h"
 #include "sched.h"
 #include "summary.h"
 
@@ -39,6 +40,7 @@ struct run {
 	struct event_base *base;
 	struct input *input;
 	struct output *output;
+	struct resume *resume;
 	FILE *report;
 	struct summary *summary;
 	struct sched *sched;
@@ -106,7 +108,22 @@ run_open(struct run *run)
 		say("%s", err);
 		return EXIT_USAGE;
 	}
-	run->output = output_open(run->opts.output, err, sizeof err);
+	if (run->opts.resume != NULL) {
+		run->resume = resume_new();
+		if (!resume_load(run->resume, run->opts.resume, err,
+		    sizeof err)) {
+			say("%s", err);
+			return EXIT_USAGE;
+		}
+		if (!run->opts.quiet && resume_count(run->resume) > 0)
+			say("resuming: %zu URLs already done in '%s'",
+			    resume_count(run->resume), run->opts.resume);
+		run->output = output_open(run->opts.resume, true, err,
+		    sizeof err);
+	} else {
+		run->output = output_open(run->opts.output, false, err,
+		    sizeof err);
+	}
 	if (run->output == NULL) {
 		say("%s", err);
 		return EXIT_OUTPUT;
@@ -134,7 +151,7 @@ static void
 run_loop(struct run *run)
 {
 	run->sched = sched_new(run->base, &run->opts, run->input, run->output,
-	    run->summary);
+	    run->summary, run->resume);
 	run->sigint = evsignal_new(run->base, SIGINT, signal_cb, run);
 	run->sigterm = evsignal_new(run->base, SIGTERM, signal_cb, run);
 	if (run->sigint != NULL)
@@ -209,6 +226,7 @@ run_free(struct run *run)
 	if (run->report != NULL)
 		fclose(run->report);
 	output_close(run->output);
+	resume_free(run->resume);
 	input_free(run->input);
 	if (run->base != NULL)
 		event_base_free(run->base);

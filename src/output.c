@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +19,7 @@ struct output {
 };
 
 struct output *
-output_open(const char *path, char *err, size_t errlen)
+output_open(const char *path, bool append, char *err, size_t errlen)
 {
 	struct output *out;
 	int fd = STDOUT_FILENO;
@@ -28,8 +27,8 @@ output_open(const char *path, char *err, size_t errlen)
 	if (path != NULL && strcmp(path, "-") != 0) {
 		/* O_APPEND keeps every line whole at the end of the file even
 		 * if something else appends to it too. */
-		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND |
-		    O_CLOEXEC, 0666);
+		fd = open(path, O_WRONLY | O_CREAT | (append ? 0 : O_TRUNC) |
+		    O_APPEND | O_CLOEXEC, 0666);
 		if (fd == -1) {
 			snprintf(err, errlen, "cannot write '%s': %s", path,
 			    strerror(errno));

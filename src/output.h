@@ -3,6 +3,7 @@
 #ifndef SCRAPE_OUTPUT_H
 #define SCRAPE_OUTPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct output;
@@ -13,8 +14,10 @@ enum output_status {
 	OUTPUT_FAILED    /* any other error: output_error says which */
 };
 
-/* path NULL or "-": standard output.  NULL on failure, reason in err. */
-struct output *output_open(const char *path, char *err, size_t errlen);
+/* path NULL or "-": standard output; else the file, emptied first unless
+ * append.  NULL on failure, reason in err. */
+struct output *output_open(const char *path, bool append, char *err,
+    size_t errlen);
 enum output_status output_write(struct output *out, const char *data,
     size_t len);
 const char *output_error(const struct output *out);

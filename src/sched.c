@@ -20,6 +20,7 @@ struct sched {
 	struct input *input;
 	struct output *output;
 	struct summary *summary;
+	const struct resume *resume;
 	struct curl_slist *headers;
 
 	CURL **idle;                /* easy handles kept for reuse */
@@ -153,9 +154,12 @@ sched_slot_free(const struct sched *s)
 static void
 sched_accept_line(struct sched *s, const struct input_line *line)
 {
-	struct task *t = task_new(line->text, line->len, s->opts);
+	struct task *t;
 	char why[256];
 
+	if (s->resume != NULL && resume_done(s->resume, line->text, line->len))
+		return;
+	t = task_new(line->text, line->len, s->opts);
 	if (line->verdict != LINE_URL) {
 		task_set_invalid(t, line_verdict_message(line->verdict));
 		sched_finish(s, t);
@@ -270,7 +274,8 @@ sched_input_ready(void *arg)
 
 struct sched *
 sched_new(struct event_base *base, const struct options *opts,
-    struct input *input, struct output *output, struct summary *summary)
+    struct input *input, struct output *output, struct summary *summary,
+    const struct resume *resume)
 {
 	struct sched *s = xcalloc(1, sizeof *s);
 
@@ -279,6 +284,7 @@ sched_new(struct event_base *base, const struct options *opts,
 	s->input = input;
 	s->output = output;
 	s->summary = summary;
+	s->resume = resume;
 	s->outcome = SCHED_RUNNING;
 	/* Room for every slot busy plus as many tasks again sleeping until
 	 * a retry: beyond that reading waits, so memory follows -c. */
@@ -343,9 +349,13 @@ sched_cancel_buffered(struct sched *s, const char *why)
 
 	input_stop_reading(s->input);
 	while (input_next(s->input, &line) == INPUT_LINE) {
-		struct task *t = task_new(line.text, line.len, s->opts);
+		struct task *t;
 		char reason[256];
 
+		if (s->resume != NULL &&
+		    resume_done(s->resume, line.text, line.len))
+			continue;
+		t = task_new(line.text, line.len, s->opts);
 		if (line.verdict != LINE_URL) {
 			task_set_invalid(t, line_verdict_message(line.verdict));
 			sched_finish(s, t);

@@ -12,6 +12,7 @@
 #include "input.h"
 #include "output.h"
 #include "progress.h"
+#include "resume.h"
 #include "summary.h"
 
 struct sched;
@@ -25,9 +26,11 @@ enum sched_outcome {
 	SCHED_FATAL            /* libcurl or libevent broke down */
 };
 
-/* The scheduler borrows everything it is given; they must outlive it. */
+/* The scheduler borrows everything it is given; they must outlive it.
+ * resume (may be NULL) names URLs to skip, already done. */
 struct sched *sched_new(struct event_base *base, const struct options *opts,
-    struct input *input, struct output *output, struct summary *summary);
+    struct input *input, struct output *output, struct summary *summary,
+    const struct resume *resume);
 void sched_free(struct sched *s);
 
 /* Start reading and fetching; the run then goes on in the event loop. */

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "netguard.h"
 #include "xmalloc.h"
 
 struct task {
@@ -28,6 +29,7 @@ struct task {
 	char *final_url;
 	char *content_type;
 	char retry_after[64];           /* raw header value, "" if none */
+	char blocked[64];               /* address --no-private refused */
 	enum errkind kind;
 	char errbuf[CURL_ERROR_SIZE];   /* libcurl writes here mid-transfer */
 	char message[CURL_ERROR_SIZE + 64];
@@ -129,6 +131,22 @@ task_header_cb(char *data, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
+/* --no-private: every connection, redirects included, is judged on the
+ * address it is about to use, after DNS. */
+static curl_socket_t
+task_opensocket_cb(void *arg, curlsocktype purpose,
+    struct curl_sockaddr *address)
+{
+	struct task *t = arg;
+
+	if (purpose == CURLSOCKTYPE_IPCXN &&
+	    netguard_is_private(&address->addr)) {
+		netguard_format(&address->addr, t->blocked, sizeof t->blocked);
+		return CURL_SOCKET_BAD;
+	}
+	return socket(address->family, address->socktype, address->protocol);
+}
+
 /* libcurl takes timeouts in whole milliseconds, and 0 means "none":
  * round up so that -t 0.0001 still limits. */
 static long
@@ -167,6 +185,9 @@ task_easy_new(const struct options *opts, struct curl_slist *headers)
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, opts->insecure ? 0L : 2L);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, task_write_cb);
 	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, task_header_cb);
+	if (opts->no_private)
+		curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION,
+		    task_opensocket_cb);
 	return easy;
 }
 
@@ -236,6 +257,7 @@ task_reset_attempt(struct task *t)
 	t->too_large = false;
 	buf_reset(&t->body);
 	t->retry_after[0] = '\0';
+	t->blocked[0] = '\0';
 	t->errbuf[0] = '\0';
 	t->kind = ERR_NONE;
 	t->message[0] = '\0';
@@ -255,6 +277,7 @@ task_attach(struct task *t, CURL *easy, char *err, size_t errlen)
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
 	curl_easy_setopt(easy, CURLOPT_HEADERDATA, t);
+	curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, t);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf);
 	/* Waiting for a connection that may multiplex pays off only where
 	 * HTTP/2 can be offered, in the TLS handshake; on http:// it would
@@ -315,6 +338,10 @@ task_describe(struct task *t, CURLcode code)
 		    "body is larger than --max-size (%llu bytes)",
 		    (unsigned long long)t->opts->max_size);
 		break;
+	case ERR_BLOCKED:
+		snprintf(t->message, sizeof t->message,
+		    "refused to connect to %s (--no-private)", t->blocked);
+		break;
 	default:
 		snprintf(t->message, sizeof t->message, "%s",
 		    t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
@@ -329,6 +356,10 @@ task_finish_attempt(struct task *t, CURLcode code, CURL **easy)
 
 	*easy = task_collect(t);
 	v = retry_classify(code, t->status, t->too_large);
+	if (code != CURLE_OK && t->blocked[0] != '\0') {
+		v.kind = ERR_BLOCKED;
+		v.retryable = false;
+	}
 	t->kind = v.kind;
 	task_describe(t, code);
 	return v;
