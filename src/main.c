@@ -64,17 +64,37 @@ say(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Descriptors kept aside from transfers: standard streams, inputs, the
+ * event base's own, the failure spill, libcurl's resolver wake-ups. */
+#define RESERVED_FDS 64
+
 /* Each transfer holds a socket: let -c go as far as the hard limit
- * allows without the user reaching for ulimit. */
+ * allows without the user reaching for ulimit, and where even that is
+ * too little, say so and run with fewer rather than fail transfers. */
 static void
-raise_file_limit(void)
+fit_file_limit(struct options *opts)
 {
 	struct rlimit rl;
+	long room;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	if (rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= (rlim_t)(opts->concurrency + RESERVED_FDS))
+		return;
+	room = (long)rl.rlim_cur - RESERVED_FDS;
+	if (room < 1)
+		room = 1;
+	if (!opts->quiet)
+		say("-c %ld is more than the open-file limit (%llu) allows; "
+		    "using -c %ld", opts->concurrency,
+		    (unsigned long long)rl.rlim_cur, room);
+	opts->concurrency = room;
 }
 
 static double
@@ -257,7 +277,7 @@ main(int argc, char **argv)
 	/* A closed output must show up as EPIPE from write(), not kill us
 	 * before the lines already made are accounted for. */
 	signal(SIGPIPE, SIG_IGN);
-	raise_file_limit();
+	fit_file_limit(&run.opts);
 	clock_gettime(CLOCK_MONOTONIC, &run.start);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    (run.base = event_base_new()) == NULL) {
