@@ -64,6 +64,19 @@ buf_printf(struct buf *b, const char *fmt, ...)
 }
 
 void
+buf_put_u64(struct buf *b, unsigned long long v)
+{
+	char digits[24];
+	size_t i = sizeof digits;
+
+	do {
+		digits[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	buf_append(b, digits + i, sizeof digits - i);
+}
+
+void
 buf_reset(struct buf *b)
 {
 	b->len = 0;

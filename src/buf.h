@@ -17,6 +17,8 @@ void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Decimal digits of v, without printf's cost on the hot path. */
+void buf_put_u64(struct buf *b, unsigned long long v);
 /* Forget the contents, keep the memory for reuse. */
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);

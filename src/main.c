@@ -190,6 +190,7 @@ run_loop(struct run *run)
 	 * in the same instant; a signal still queued counts. */
 	if (sched_outcome(run->sched) == SCHED_DONE)
 		event_base_loop(run->base, EVLOOP_NONBLOCK);
+	sched_flush(run->sched);
 	progress_free(run->progress);
 	run->progress = NULL;
 }
@@ -279,8 +280,11 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	fit_file_limit(&run.opts);
 	clock_gettime(CLOCK_MONOTONIC, &run.start);
+	/* Three priorities: the default (1) for sockets and timers, and the
+	 * lowest (2) for writing results once a loop turn's work is done. */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    (run.base = event_base_new()) == NULL) {
+	    (run.base = event_base_new()) == NULL ||
+	    event_base_priority_init(run.base, 3) != 0) {
 		say("cannot initialise libcurl or libevent");
 		cli_free(&run.opts);
 		return EXIT_INTERNAL;

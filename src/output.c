@@ -8,7 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "xmalloc.h"
+
+/* Past this much queued, write at once rather than at the turn's end. */
+#define OUTPUT_HIGH_WATER (256 * 1024)
 
 struct output {
 	int fd;
@@ -16,6 +20,11 @@ struct output {
 	int error;        /* errno of the failure, 0 while none */
 	char *name;
 	char message[512];
+	struct buf pending;
+	struct event *flush;        /* end-of-turn write, with output_defer */
+	bool flush_due;             /* flush is active for this turn */
+	output_failed_fn failed;
+	void *arg;
 };
 
 struct output *
@@ -25,7 +34,7 @@ output_open(const char *path, bool append, char *err, size_t errlen)
 	int fd = STDOUT_FILENO;
 
 	if (path != NULL && strcmp(path, "-") != 0) {
-		/* O_APPEND keeps every line whole at the end of the file even
+		/* O_APPEND keeps every write whole at the end of the file even
 		 * if something else appends to it too. */
 		fd = open(path, O_WRONLY | O_CREAT | (append ? 0 : O_TRUNC) |
 		    O_APPEND | O_CLOEXEC, 0666);
@@ -43,8 +52,45 @@ output_open(const char *path, bool append, char *err, size_t errlen)
 	return out;
 }
 
+static void
+output_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct output *out = arg;
+	enum output_status st;
+
+	out->flush_due = false;
+	st = output_flush(out);
+	if (st != OUTPUT_OK && out->failed != NULL)
+		out->failed(out->arg, st);
+}
+
+void
+output_defer(struct output *out, struct event_base *base,
+    output_failed_fn failed, void *arg)
+{
+	out->flush = event_new(base, -1, 0, output_flush_cb, out);
+	if (out->flush != NULL)
+		event_priority_set(out->flush, 2);
+	out->failed = failed;
+	out->arg = arg;
+}
+
+void
+output_add(struct output *out, const char *data, size_t len)
+{
+	buf_append(&out->pending, data, len);
+	if (out->flush == NULL || out->pending.len >= OUTPUT_HIGH_WATER) {
+		output_flush_cb(-1, 0, out);
+		return;
+	}
+	if (!out->flush_due) {
+		out->flush_due = true;
+		event_active(out->flush, EV_TIMEOUT, 0);
+	}
+}
+
 /* An output that somebody made non-blocking may say EAGAIN: wait for it
- * rather than lose the line. */
+ * rather than lose the lines. */
 static void
 output_wait_writable(int fd)
 {
@@ -54,30 +100,29 @@ output_wait_writable(int fd)
 }
 
 enum output_status
-output_write(struct output *out, const char *data, size_t len)
+output_flush(struct output *out)
 {
-	if (out->error != 0)
-		return out->error == EPIPE ? OUTPUT_CLOSED : OUTPUT_FAILED;
-	while (len > 0) {
+	const char *data = out->pending.data;
+	size_t len = out->pending.len;
+
+	while (out->error == 0 && len > 0) {
 		ssize_t n = write(out->fd, data, len);
 
 		if (n >= 0) {
 			data += n;
 			len -= (size_t)n;
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
 			output_wait_writable(out->fd);
-			continue;
+		} else if (errno != EINTR) {
+			out->error = errno;
+			snprintf(out->message, sizeof out->message,
+			    "cannot write %s: %s", out->name, strerror(errno));
 		}
-		out->error = errno;
-		snprintf(out->message, sizeof out->message,
-		    "cannot write %s: %s", out->name, strerror(errno));
-		return out->error == EPIPE ? OUTPUT_CLOSED : OUTPUT_FAILED;
 	}
-	return OUTPUT_OK;
+	buf_reset(&out->pending);
+	if (out->error == 0)
+		return OUTPUT_OK;
+	return out->error == EPIPE ? OUTPUT_CLOSED : OUTPUT_FAILED;
 }
 
 const char *
@@ -91,6 +136,9 @@ output_close(struct output *out)
 {
 	if (out == NULL)
 		return;
+	if (out->flush != NULL)
+		event_free(out->flush);
+	buf_free(&out->pending);
 	if (out->owned)
 		close(out->fd);
 	free(out->name);

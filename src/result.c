@@ -28,28 +28,50 @@ put_body(struct buf *b, const struct result *r)
 	buf_puts(b, ",\"body_encoding\":\"base64\"");
 }
 
+/* A non-negative number with one decimal, as printf's "%.1f" would
+ * write it, by integer arithmetic: this runs once per URL. */
+static void
+put_tenths(struct buf *b, double v)
+{
+	unsigned long long tenths;
+
+	if (!(v >= 0) || v > 1e15) {
+		buf_printf(b, "%.1f", v > 0 ? v : 0.0);
+		return;
+	}
+	tenths = (unsigned long long)(v * 10.0 + 0.5);
+	buf_put_u64(b, tenths / 10);
+	buf_putc(b, '.');
+	buf_putc(b, (char)('0' + tenths % 10));
+}
+
 void
 result_format(struct buf *b, const struct result *r)
 {
 	buf_puts(b, "{\"url\":");
 	json_string(b, r->url, r->url_len);
-	buf_printf(b, ",\"ok\":%s,\"status\":",
-	    r->kind == ERR_NONE ? "true" : "false");
+	buf_puts(b, r->kind == ERR_NONE ? ",\"ok\":true,\"status\":" :
+	    ",\"ok\":false,\"status\":");
 	if (r->status > 0)
-		buf_printf(b, "%ld", r->status);
+		buf_put_u64(b, (unsigned long long)r->status);
 	else
 		buf_puts(b, "null");
-	buf_printf(b, ",\"attempts\":%ld,\"elapsed_ms\":%.1f,\"bytes\":%llu"
-	    ",\"final_url\":", r->attempts, r->elapsed_ms,
-	    (unsigned long long)r->bytes);
+	buf_puts(b, ",\"attempts\":");
+	buf_put_u64(b, (unsigned long long)(r->attempts > 0 ? r->attempts : 0));
+	buf_puts(b, ",\"elapsed_ms\":");
+	put_tenths(b, r->elapsed_ms);
+	buf_puts(b, ",\"bytes\":");
+	buf_put_u64(b, (unsigned long long)r->bytes);
+	buf_puts(b, ",\"final_url\":");
 	put_string_or_null(b, r->final_url);
 	buf_puts(b, ",\"content_type\":");
 	put_string_or_null(b, r->content_type);
 	if (r->kind == ERR_NONE) {
 		buf_puts(b, ",\"error\":null");
 	} else {
-		buf_printf(b, ",\"error\":{\"kind\":\"%s\",\"message\":",
-		    errkind_name(r->kind));
+		buf_puts(b, ",\"error\":{\"kind\":\"");
+		buf_puts(b, errkind_name(r->kind));
+		buf_puts(b, "\",\"message\":");
 		put_string_or_null(b, r->message ? r->message : "");
 		buf_putc(b, '}');
 	}

@@ -22,6 +22,7 @@ struct sched {
 	struct summary *summary;
 	const struct resume *resume;
 	struct curl_slist *headers;
+	bool proxy_env;             /* a proxy variable is set */
 
 	CURL **idle;                /* easy handles kept for reuse */
 	size_t nidle;
@@ -40,6 +41,7 @@ struct sched {
 };
 
 static void sched_pump(struct sched *s);
+static void sched_end(struct sched *s, enum sched_outcome outcome);
 
 static size_t
 sched_live(const struct sched *s)
@@ -67,7 +69,7 @@ sched_get_easy(struct sched *s)
 {
 	if (s->nidle > 0)
 		return s->idle[--s->nidle];
-	return task_easy_new(s->opts, s->headers);
+	return task_easy_new(s->opts, s->headers, s->proxy_env);
 }
 
 /* At most one idle handle per slot: more could never be in use. */
@@ -94,20 +96,33 @@ sched_finish(struct sched *s, struct task *t)
 		summary_add(s->summary, &r);
 		buf_reset(&s->line);
 		result_format(&s->line, &r);
-		switch (output_write(s->output, s->line.data, s->line.len)) {
-		case OUTPUT_OK:
-			break;
-		case OUTPUT_CLOSED:
-			sched_end(s, SCHED_OUTPUT_CLOSED);
-			break;
-		case OUTPUT_FAILED:
-			snprintf(s->error, sizeof s->error, "%s",
-			    output_error(s->output));
-			sched_end(s, SCHED_OUTPUT_FAILED);
-			break;
-		}
+		output_add(s->output, s->line.data, s->line.len);
 	}
 	task_free(t);
+}
+
+/* Writing failed: a reader that went away ends the run quietly, any
+ * other failure with its message. */
+static void
+sched_output_failed(void *arg, enum output_status status)
+{
+	struct sched *s = arg;
+
+	if (status == OUTPUT_CLOSED) {
+		sched_end(s, SCHED_OUTPUT_CLOSED);
+		return;
+	}
+	snprintf(s->error, sizeof s->error, "%s", output_error(s->output));
+	sched_end(s, SCHED_OUTPUT_FAILED);
+}
+
+void
+sched_flush(struct sched *s)
+{
+	enum output_status st = output_flush(s->output);
+
+	if (st != OUTPUT_OK)
+		sched_output_failed(s, st);
 }
 
 static void
@@ -285,6 +300,7 @@ sched_new(struct event_base *base, const struct options *opts,
 	s->output = output;
 	s->summary = summary;
 	s->resume = resume;
+	s->proxy_env = task_proxy_env_set();
 	s->outcome = SCHED_RUNNING;
 	/* Room for every slot busy plus as many tasks again sleeping until
 	 * a retry: beyond that reading waits, so memory follows -c. */
@@ -301,6 +317,7 @@ sched_new(struct event_base *base, const struct options *opts,
 		s->headers = l;
 	}
 	s->loop = loop_new(base, opts->concurrency, sched_done_cb, s);
+	output_defer(output, base, sched_output_failed, s);
 	input_set_ready(input, sched_input_ready, s);
 	return s;
 }

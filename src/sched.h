@@ -39,6 +39,10 @@ void sched_start(struct sched *s);
  * already read all get their result line (kind "cancelled"). */
 void sched_interrupt(struct sched *s, int signo);
 
+/* Write out lines still queued; the loop may have stopped before its
+ * end-of-turn write. */
+void sched_flush(struct sched *s);
+
 enum sched_outcome sched_outcome(const struct sched *s);
 int sched_signal(const struct sched *s);
 /* A message for SCHED_OUTPUT_FAILED and SCHED_FATAL. */

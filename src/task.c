@@ -161,13 +161,32 @@ to_ms(double secs)
 	return (long)(ms + 0.999);
 }
 
+bool
+task_proxy_env_set(void)
+{
+	/* libcurl reads these (not HTTP_PROXY, which CGI lets a client set). */
+	static const char *const names[] = { "http_proxy", "https_proxy",
+	    "HTTPS_PROXY", "all_proxy", "ALL_PROXY" };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		const char *v = getenv(names[i]);
+
+		if (v != NULL && v[0] != '\0')
+			return true;
+	}
+	return false;
+}
+
 CURL *
-task_easy_new(const struct options *opts, struct curl_slist *headers)
+task_easy_new(const struct options *opts, struct curl_slist *headers,
+    bool use_proxy_env)
 {
 	CURL *easy = curl_easy_init();
 
 	if (easy == NULL)
 		return NULL;
+	if (!use_proxy_env)
+		curl_easy_setopt(easy, CURLOPT_PROXY, "");
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");

@@ -29,8 +29,14 @@ struct task *task_list_pop(struct task_list *l);
 void task_list_remove(struct task_list *l, struct task *t);
 
 /* A new easy handle with every option that is the same for all URLs.
- * headers (owned by the caller) must outlive it.  NULL on failure. */
-CURL *task_easy_new(const struct options *opts, struct curl_slist *headers);
+ * headers (owned by the caller) must outlive it.  use_proxy_env false
+ * spares libcurl looking the proxy variables up for every transfer.
+ * NULL on failure. */
+CURL *task_easy_new(const struct options *opts, struct curl_slist *headers,
+    bool use_proxy_env);
+
+/* Whether any proxy variable libcurl honours is set. */
+bool task_proxy_env_set(void);
 
 /* A task for the trimmed input line (copied; it may hold any bytes). */
 struct task *task_new(const char *url, size_t len, const struct options *opts);
