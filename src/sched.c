@@ -170,15 +170,18 @@ static void
 sched_accept_line(struct sched *s, const struct input_line *line)
 {
 	struct task *t;
+	CURLU *parsed = NULL;
 	char why[256];
 
 	if (s->resume != NULL && resume_done(s->resume, line->text, line->len))
 		return;
-	t = task_new(line->text, line->len, s->opts);
+	if (line->verdict == LINE_URL)
+		parsed = url_parse(line->text, why, sizeof why);
+	t = task_new(line->text, line->len, parsed, s->opts);
 	if (line->verdict != LINE_URL) {
 		task_set_invalid(t, line_verdict_message(line->verdict));
 		sched_finish(s, t);
-	} else if (!url_check(line->text, why, sizeof why)) {
+	} else if (parsed == NULL) {
 		task_set_invalid(t, why);
 		sched_finish(s, t);
 	} else {
@@ -372,7 +375,7 @@ sched_cancel_buffered(struct sched *s, const char *why)
 		if (s->resume != NULL &&
 		    resume_done(s->resume, line.text, line.len))
 			continue;
-		t = task_new(line.text, line.len, s->opts);
+		t = task_new(line.text, line.len, NULL, s->opts);
 		if (line.verdict != LINE_URL) {
 			task_set_invalid(t, line_verdict_message(line.verdict));
 			sched_finish(s, t);

@@ -15,6 +15,7 @@ struct task {
 	struct task *prev, *next;       /* on one task_list at a time */
 	char *url;
 	size_t url_len;
+	CURLU *parsed;                  /* handed to libcurl as CURLOPT_CURLU */
 	const struct options *opts;
 	long attempts;
 	struct timespec first_start;
@@ -185,8 +186,10 @@ task_easy_new(const struct options *opts, struct curl_slist *headers,
 
 	if (easy == NULL)
 		return NULL;
-	if (!use_proxy_env)
+	if (!use_proxy_env) {
 		curl_easy_setopt(easy, CURLOPT_PROXY, "");
+		curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
+	}
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -211,10 +214,12 @@ task_easy_new(const struct options *opts, struct curl_slist *headers,
 }
 
 struct task *
-task_new(const char *url, size_t len, const struct options *opts)
+task_new(const char *url, size_t len, CURLU *parsed,
+    const struct options *opts)
 {
 	struct task *t = xcalloc(1, sizeof *t);
 
+	t->parsed = parsed;
 	t->url = xmemdup0(url, len);
 	t->url_len = len;
 	t->opts = opts;
@@ -231,6 +236,7 @@ task_free(struct task *t)
 	buf_free(&t->body);
 	free(t->final_url);
 	free(t->content_type);
+	curl_url_cleanup(t->parsed);
 	free(t->url);
 	free(t);
 }
@@ -288,7 +294,8 @@ task_attach(struct task *t, CURL *easy, char *err, size_t errlen)
 	CURLcode rc;
 
 	task_reset_attempt(t);
-	rc = curl_easy_setopt(easy, CURLOPT_URL, t->url);
+	rc = t->parsed != NULL ? curl_easy_setopt(easy, CURLOPT_CURLU, t->parsed) :
+	    curl_easy_setopt(easy, CURLOPT_URL, t->url);
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
 		return false;
@@ -336,6 +343,7 @@ task_collect(struct task *t)
 	/* The handle is reused by other tasks: it must not keep pointers
 	 * into this one. */
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(easy, CURLOPT_CURLU, NULL);
 	t->easy = NULL;
 	now(&t->end);
 	return easy;

@@ -38,8 +38,11 @@ CURL *task_easy_new(const struct options *opts, struct curl_slist *headers,
 /* Whether any proxy variable libcurl honours is set. */
 bool task_proxy_env_set(void);
 
-/* A task for the trimmed input line (copied; it may hold any bytes). */
-struct task *task_new(const char *url, size_t len, const struct options *opts);
+/* A task for the trimmed input line (copied; it may hold any bytes).
+ * parsed, libcurl's parse of a valid URL, becomes the task's; NULL for a
+ * line that will not be fetched. */
+struct task *task_new(const char *url, size_t len, CURLU *parsed,
+    const struct options *opts);
 void task_free(struct task *t);
 
 /* Mark a line that will never be fetched: kind invalid_url, 0 attempts. */

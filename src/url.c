@@ -4,7 +4,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
 
 /* "scheme://" followed by something other than another '/'. */
 static bool
@@ -16,8 +15,8 @@ has_authority(const char *url)
 	    sep[3] != '\\';
 }
 
-bool
-url_check(const char *url, char *why, size_t whylen)
+CURLU *
+url_parse(const char *url, char *why, size_t whylen)
 {
 	CURLU *u = curl_url();
 	CURLUcode rc;
@@ -26,7 +25,7 @@ url_check(const char *url, char *why, size_t whylen)
 
 	if (u == NULL) {
 		snprintf(why, whylen, "out of memory");
-		return false;
+		return NULL;
 	}
 	rc = curl_url_set(u, CURLUPART_URL, url, 0);
 	if (rc != CURLUE_OK) {
@@ -50,6 +49,18 @@ url_check(const char *url, char *why, size_t whylen)
 out:
 	curl_free(scheme);
 	curl_free(host);
+	if (!ok) {
+		curl_url_cleanup(u);
+		u = NULL;
+	}
+	return u;
+}
+
+bool
+url_check(const char *url, char *why, size_t whylen)
+{
+	CURLU *u = url_parse(url, why, whylen);
+
 	curl_url_cleanup(u);
-	return ok;
+	return u != NULL;
 }

@@ -6,8 +6,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* True when url (NUL-terminated) is an http(s) URL with a host; else the
- * reason goes into why. */
+#include <curl/curl.h>
+
+/* Parse url (NUL-terminated) if it is an http(s) URL with a host, and
+ * hand over libcurl's parsed form so that the transfer need not parse it
+ * again; else NULL, with the reason in why. */
+CURLU *url_parse(const char *url, char *why, size_t whylen);
+/* url_parse, for a yes or no. */
 bool url_check(const char *url, char *why, size_t whylen);
 
 #endif
