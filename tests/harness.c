@@ -44,6 +44,7 @@ struct server {
 	pid_t	pid;
 	int	http_port;
 	int	raw_port;
+	int	tls_port;	/* -1: a server without one */
 	int	ctl_fd;		/* its standard input: EOF stops it */
 };
 
@@ -372,7 +373,10 @@ kill_and_reap(pid_t pid)
 	return status;
 }
 
-/* Read the server's "HTTP_PORT RAW_PORT" line; false if none in time. */
+/*
+ * Read the server's "HTTP_PORT RAW_PORT TLS_PORT" line; false if none in
+ * time.
+ */
 static bool
 read_port_line(int fd, char *line, size_t size)
 {
@@ -421,9 +425,12 @@ server_start(void)
 	close(ctl[0]);
 	close(out[1]);
 	s->ctl_fd = ctl[1];
+	/* A server without the TLS port (two ports only) still serves. */
+	s->tls_port = -1;
 	ok = read_port_line(out[0], line, sizeof(line)) &&
-	    sscanf(line, "%d %d", &s->http_port, &s->raw_port) == 2 &&
-	    s->http_port > 0 && s->raw_port > 0;
+	    sscanf(line, "%d %d %d", &s->http_port, &s->raw_port,
+	    &s->tls_port) >= 2 && s->http_port > 0 && s->raw_port > 0 &&
+	    (s->tls_port > 0 || s->tls_port == -1);
 	close(out[0]);
 	if (!ok) {
 		kill_and_reap(s->pid);
@@ -462,6 +469,15 @@ server_raw_port(const struct server *s)
 	return s->raw_port;
 }
 
+int
+server_tls_port(const struct server *s)
+{
+	if (s->tls_port <= 0)
+		ck_abort_msg("the test server has no TLS port (an old"
+		    " tests/testserver?)");
+	return s->tls_port;
+}
+
 pid_t
 server_pid(const struct server *s)
 {
@@ -487,6 +503,16 @@ char *
 server_raw_url(const struct server *s, const char *path)
 {
 	return url_on(s->raw_port, path);
+}
+
+char *
+server_tls_url(const struct server *s, const char *path)
+{
+	int port = server_tls_port(s);
+
+	if (*path == '/')
+		path++;
+	return xasprintf("https://127.0.0.1:%d/%s", port, path);
 }
 
 /* Connect to 127.0.0.1:port by the deadline; -1 on failure. */

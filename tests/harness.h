@@ -43,19 +43,27 @@ struct server	*server_start(void);
  */
 int		 server_stop(struct server *);
 
-/* The evhttp port and the raw TCP port, both on 127.0.0.1. */
+/*
+ * The evhttp port, the raw TCP port and the TLS port (the evhttp
+ * endpoints over HTTPS, with a fresh self-signed certificate for
+ * 127.0.0.1 that nothing trusts), all on 127.0.0.1. server_tls_port()
+ * aborts the test if the server printed no TLS port.
+ */
 int		 server_port(const struct server *);
 int		 server_raw_port(const struct server *);
+int		 server_tls_port(const struct server *);
 pid_t		 server_pid(const struct server *);
 
 /*
  * "http://127.0.0.1:PORT/path" on the HTTP port (server_url) or the raw
- * port (server_raw_url); malloc'd, caller frees. The leading '/' of path
- * is optional. path is copied as is ('%' included), so the result can
- * serve as a url_list() pattern.
+ * port (server_raw_url), "https://127.0.0.1:PORT/path" on the TLS port
+ * (server_tls_url); malloc'd, caller frees. The leading '/' of path is
+ * optional. path is copied as is ('%' included), so the result can serve
+ * as a url_list() pattern.
  */
 char		*server_url(const struct server *, const char *path);
 char		*server_raw_url(const struct server *, const char *path);
+char		*server_tls_url(const struct server *, const char *path);
 
 /*
  * GET path from the HTTP port with a tiny blocking client (HTTP/1.0,
@@ -68,15 +76,22 @@ char		*server_get(const struct server *, const char *path,
 
 /*
  * One counter from GET /stats: "requests", "inflight", "max_inflight",
- * "raw_requests" or "raw_inflight". /stats itself is never counted.
- * Raw-port requests are counted in "requests" and "inflight" too (in
- * flight until their connection closes). Aborts on an unknown name.
+ * "raw_requests", "raw_inflight", "tls_requests", "tls_connections" or
+ * "tls_handshakes". /stats itself is never counted. Raw-port requests
+ * are counted in "requests" and "inflight" too (in flight until their
+ * connection closes), and so is a TLS ClientHello on the raw port (which
+ * gets a plain HTTP 400). TLS-port requests are counted in "requests"
+ * and "inflight" too; "tls_connections" counts the connections accepted
+ * on the TLS port, "tls_handshakes" the handshakes completed on them (a
+ * client that rejects the certificate completes none). Aborts on an
+ * unknown name.
  */
 long		 server_stat(const struct server *, const char *name);
 
 /*
- * GET /stats/reset: "requests" and "raw_requests" become 0, and
- * "max_inflight" restarts from what is in flight now (0 when idle).
+ * GET /stats/reset: "requests", "raw_requests" and the "tls_" counters
+ * become 0, and "max_inflight" restarts from what is in flight now (0
+ * when idle).
  */
 void		 server_stats_reset(const struct server *);
 

@@ -1,11 +1,23 @@
 /*
  * The HTTP server the integration tests run scrape against.
  *
- * It listens on 127.0.0.1 only, on two kernel-chosen ports: an evhttp port
- * with well-behaved (if sometimes slow or flaky) endpoints, and a "raw"
+ * It listens on 127.0.0.1 only, on three kernel-chosen ports: an evhttp
+ * port with well-behaved (if sometimes slow or flaky) endpoints, a "raw"
  * port that speaks bytes over plain TCP, for the faults evhttp cannot
- * produce (resets, truncated bodies, garbage, endless headers). Once both
- * listen it prints "HTTP_PORT RAW_PORT\n" on standard output.
+ * produce (resets, truncated bodies, garbage, endless headers), and a TLS
+ * port serving the evhttp endpoints over HTTPS. Once all three listen it
+ * prints "HTTP_PORT RAW_PORT TLS_PORT\n" on standard output.
+ *
+ * The TLS port's certificate is made at startup, in memory: a fresh
+ * self-signed EC P-256 key and X.509 certificate for CN=127.0.0.1 with
+ * subjectAltName IP:127.0.0.1, valid from now for one day. No client
+ * trusts it, so a verifying client must fail; one that does not verify
+ * gets every endpoint as on the HTTP port. ALPN picks "http/1.1" when
+ * offered (never h2: evhttp speaks HTTP/1.x only). --tls-cert-out FILE
+ * writes the certificate as PEM, for a client told to trust it. A TLS
+ * ClientHello on the raw port gets a plain-text HTTP 400 and a close, as
+ * from any plain HTTP server: a broken handshake that is no certificate
+ * problem.
  *
  * It runs until SIGTERM or SIGINT (exit 0, everything freed), or until
  * --max-seconds pass (a safety net for hung tests), or, with
@@ -16,8 +28,12 @@
  * (received, not yet fully answered, delayed ones included) and the
  * highest "inflight" ever seen. /stats and /stats/reset themselves are
  * never counted. Raw-port requests count too, from the moment their
- * request head is read until their connection is closed; they are also
- * reported on their own as "raw_requests" and "raw_inflight".
+ * request head (or TLS ClientHello) is read until their connection is
+ * closed; they are also reported on their own as "raw_requests" and
+ * "raw_inflight". TLS-port requests count in "requests" and "inflight"
+ * and on their own in "tls_requests"; "tls_connections" counts the TLS
+ * port's accepted connections and "tls_handshakes" the TLS handshakes
+ * completed on them.
  */
 #define _GNU_SOURCE
 
@@ -43,11 +59,21 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/util.h>
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <zlib.h>
 
@@ -64,6 +90,9 @@
 #define PAD_VALUE_LEN		100
 #define GZIP_LINE		"hello gzip\n"
 #define GZIP_REPEAT		1000
+#define TLS_CERT_DAYS		1
+#define TLS_RECORD_HANDSHAKE	0x16	/* first byte of a ClientHello */
+#define TLS_RECORD_HEAD		5	/* type, version, length */
 
 /* A delayed or streamed HTTP answer that outlives its request callback. */
 struct job {
@@ -120,10 +149,13 @@ struct raw_route {
 static struct {
 	struct event_base	*base;
 	struct evhttp		*http;
+	struct evhttp		*https;		/* the TLS port */
 	struct evconnlistener	*raw_listener;
 	int			 http_port;
 	int			 raw_port;
+	int			 tls_port;
 	long			 max_seconds;
+	const char		*tls_cert_out;
 	bool			 exit_on_stdin_eof;
 	bool			 verbose;
 
@@ -132,6 +164,14 @@ static struct {
 	long			 max_inflight;
 	long			 raw_requests;
 	long			 raw_inflight;
+	long			 tls_requests;
+	long			 tls_connections;
+	long			 tls_handshakes;
+
+	SSL_CTX			*ssl_ctx;
+	X509			*tls_cert;
+	EVP_PKEY		*tls_key;
+	int			 tls_ex_index;	/* SSL ex_data: handshake seen */
 
 	struct job		*jobs;
 	struct rawconn		*raws;
@@ -676,6 +716,21 @@ h_to_raw(struct evhttp_request *req, const char *rest)
 	free(location);
 }
 
+/* /to-tls/<path>: a redirect to <path> on the TLS port (https). */
+static void
+h_to_tls(struct evhttp_request *req, const char *rest)
+{
+	const char *query = evhttp_uri_get_query(
+	    evhttp_request_get_evhttp_uri(req));
+	size_t n = strlen(rest) + (query ? strlen(query) : 0) + 64;
+	char *location = xmalloc(n);
+
+	snprintf(location, n, "https://127.0.0.1:%d/%s%s%s", S.tls_port, rest,
+	    query ? "?" : "", query ? query : "");
+	reply_redirect(req, location);
+	free(location);
+}
+
 /* Queue the next piece of a streamed body, or end it. */
 static void
 stream_more(struct evhttp_connection *evcon, void *arg)
@@ -840,25 +895,31 @@ h_headers(struct evhttp_request *req, const char *rest)
 static void
 h_stats(struct evhttp_request *req, const char *rest)
 {
-	char body[256];
+	char body[512];
 	int n;
 
 	n = snprintf(body, sizeof(body), "{\"requests\":%ld,\"inflight\":%ld,"
-	    "\"max_inflight\":%ld,\"raw_requests\":%ld,\"raw_inflight\":%ld}\n",
+	    "\"max_inflight\":%ld,\"raw_requests\":%ld,\"raw_inflight\":%ld,"
+	    "\"tls_requests\":%ld,\"tls_connections\":%ld,"
+	    "\"tls_handshakes\":%ld}\n",
 	    S.requests, S.inflight, S.max_inflight, S.raw_requests,
-	    S.raw_inflight);
+	    S.raw_inflight, S.tls_requests, S.tls_connections,
+	    S.tls_handshakes);
 	send_simple(req, 200, "application/json", body, (size_t)n);
 }
 
 /*
- * /stats/reset: zero the request counts and restart the maximum from
- * what is in flight now (zero when the server is idle).
+ * /stats/reset: zero the request and connection counts and restart the
+ * maximum from what is in flight now (zero when the server is idle).
  */
 static void
 h_stats_reset(struct evhttp_request *req, const char *rest)
 {
 	S.requests = 0;
 	S.raw_requests = 0;
+	S.tls_requests = 0;
+	S.tls_connections = 0;
+	S.tls_handshakes = 0;
 	S.max_inflight = S.inflight;
 	send_simple(req, 200, "application/json", "{}\n", 3);
 }
@@ -880,6 +941,7 @@ static const struct route http_routes[] = {
 	{ "/loop", h_loop },
 	{ "/to-file", h_to_file },
 	{ "/to-raw", h_to_raw },
+	{ "/to-tls", h_to_tls },
 	{ "/big", h_big },
 	{ "/chunked", h_chunked },
 	{ "/gzip", h_gzip },
@@ -902,13 +964,17 @@ route_find(const struct route *t, size_t n, const char *path,
 	return NULL;
 }
 
-/* Every HTTP request: count it and route it by path. */
+/*
+ * Every HTTP request, on the HTTP port (arg NULL) or the TLS port (arg
+ * non-NULL): count it and route it by path.
+ */
 static void
 http_request(struct evhttp_request *req, void *arg)
 {
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const struct route *r;
 	const char *path = NULL, *rest;
+	bool tls = arg != NULL;
 
 	if (evhttp_request_get_uri(req) == NULL || uri == NULL) {
 		/* libevent asks us to answer a request it could not parse. */
@@ -919,7 +985,8 @@ http_request(struct evhttp_request *req, void *arg)
 	if (path == NULL || *path == '\0')
 		path = "/";
 	if (S.verbose)
-		warnx_("http: %s", evhttp_request_get_uri(req));
+		warnx_("%s: %s", tls ? "https" : "http",
+		    evhttp_request_get_uri(req));
 	r = route_find(stats_routes, sizeof(stats_routes) /
 	    sizeof(stats_routes[0]), path, &rest);
 	if (r != NULL) {
@@ -927,6 +994,8 @@ http_request(struct evhttp_request *req, void *arg)
 		return;
 	}
 	inflight_add();
+	if (tls)
+		S.tls_requests++;
 	r = route_find(http_routes, sizeof(http_routes) /
 	    sizeof(http_routes[0]), path, &rest);
 	if (r != NULL)
@@ -1136,6 +1205,16 @@ raw_path(char *line)
 	return path;
 }
 
+/* Count a raw request: in flight until its connection is freed. */
+static void
+raw_count(struct rawconn *c)
+{
+	c->counted = true;
+	S.raw_requests++;
+	S.raw_inflight++;
+	inflight_add();
+}
+
 /* A raw request head arrived: count it, then act on its path. */
 static void
 raw_dispatch(struct rawconn *c, char *line)
@@ -1143,10 +1222,7 @@ raw_dispatch(struct rawconn *c, char *line)
 	const char *path = raw_path(line), *rest;
 	size_t i;
 
-	c->counted = true;
-	S.raw_requests++;
-	S.raw_inflight++;
-	inflight_add();
+	raw_count(c);
 	if (S.verbose)
 		warnx_("raw: %s", line);
 	if (path == NULL) {
@@ -1162,6 +1238,35 @@ raw_dispatch(struct rawconn *c, char *line)
 	r_not_found(c);
 }
 
+/*
+ * A client speaking TLS to the raw port: once its whole first record (the
+ * ClientHello) is in, answer as a plain HTTP server would, a 400 in clear
+ * text, and close. Waiting for the whole record means nothing unread is
+ * left at the close, which would turn the FIN into a reset. Counted as a
+ * raw request. Returns false while the record is incomplete.
+ */
+static bool
+raw_tls_hello(struct rawconn *c, struct evbuffer *in)
+{
+	unsigned char head[TLS_RECORD_HEAD];
+	size_t need;
+
+	if (evbuffer_copyout(in, head, sizeof(head)) < (ev_ssize_t)sizeof(head))
+		return false;
+	need = sizeof(head) + ((size_t)head[3] << 8 | head[4]);
+	if (evbuffer_get_length(in) < need)
+		return false;
+	evbuffer_drain(in, evbuffer_get_length(in));
+	raw_count(c);
+	if (S.verbose)
+		warnx_("raw: TLS ClientHello, answering in plain HTTP");
+	raw_puts(c, "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 35\r\nConnection: close\r\n\r\n"
+	    "this is a plain HTTP port, not TLS\n");
+	c->mode = RAW_FLUSH_CLOSE;
+	return true;
+}
+
 /* Bytes from a raw client: gather the request head, ignore the rest. */
 static void
 raw_read(struct bufferevent *bev, void *arg)
@@ -1169,11 +1274,17 @@ raw_read(struct bufferevent *bev, void *arg)
 	struct rawconn *c = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer_ptr end;
+	unsigned char first;
 	char *line;
 
 	if (c->mode != RAW_READING) {
 		/* One request per connection: anything more is dropped. */
 		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	if (evbuffer_copyout(in, &first, 1) == 1 &&
+	    first == TLS_RECORD_HANDSHAKE) {
+		raw_tls_hello(c, in);
 		return;
 	}
 	end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
@@ -1305,23 +1416,223 @@ listen_loopback(evconnlistener_cb cb, int *port)
 	return l;
 }
 
-/* Set up the evhttp server on its own listener. */
+/*
+ * An evhttp server with the endpoints, on a listener of its own (evhttp's
+ * own bind would use a backlog of 128); gencb_arg tells http_request
+ * which port it serves. *port gets the port.
+ */
+static struct evhttp *
+http_new(void *gencb_arg, int *port)
+{
+	struct evconnlistener *l;
+	struct evhttp *http;
+
+	if ((http = evhttp_new(S.base)) == NULL)
+		die("evhttp_new failed");
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
+	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_timeout(http, HTTP_IDLE_TIMEOUT);
+	evhttp_set_gencb(http, http_request, gencb_arg);
+	l = listen_loopback(NULL, port);
+	if (evhttp_bind_listener(http, l) == NULL)
+		die("evhttp_bind_listener failed");
+	return http;
+}
+
+/* Set up the evhttp server of the HTTP port. */
 static void
 http_setup(void)
 {
-	struct evconnlistener *l;
+	S.http = http_new(NULL, &S.http_port);
+}
 
-	if ((S.http = evhttp_new(S.base)) == NULL)
-		die("evhttp_new failed");
-	evhttp_set_allowed_methods(S.http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-	evhttp_set_timeout(S.http, HTTP_IDLE_TIMEOUT);
-	evhttp_set_gencb(S.http, http_request, NULL);
-	/* Our own listener: evhttp's own bind would use a backlog of 128. */
-	l = listen_loopback(NULL, &S.http_port);
-	if (evhttp_bind_listener(S.http, l) == NULL)
-		die("evhttp_bind_listener failed");
+/* Die over a failed OpenSSL call, with OpenSSL's own reasons. */
+static void __attribute__((noreturn))
+tls_die(const char *what)
+{
+	unsigned long e;
+	char buf[256];
+
+	fprintf(stderr, "testserver: %s failed\n", what);
+	while ((e = ERR_get_error()) != 0) {
+		ERR_error_string_n(e, buf, sizeof(buf));
+		fprintf(stderr, "testserver:   %s\n", buf);
+	}
+	exit(1);
+}
+
+/* Add the extension nid = value (openssl.cnf syntax) to self-signed x. */
+static void
+tls_add_ext(X509 *x, int nid, const char *value)
+{
+	X509_EXTENSION *ext;
+	X509V3_CTX ctx;
+
+	X509V3_set_ctx_nodb(&ctx);
+	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
+	if ((ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value)) == NULL)
+		tls_die(OBJ_nid2sn(nid));
+	if (!X509_add_ext(x, ext, -1))
+		tls_die("X509_add_ext");
+	X509_EXTENSION_free(ext);
+}
+
+/* A random positive 64-bit serial number for x. */
+static void
+tls_set_serial(X509 *x)
+{
+	unsigned char raw[8];
+	BIGNUM *bn;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		tls_die("RAND_bytes");
+	raw[0] = (raw[0] & 0x7f) | 0x40;	/* positive, 8 bytes long */
+	if ((bn = BN_bin2bn(raw, sizeof(raw), NULL)) == NULL ||
+	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) == NULL)
+		tls_die("serial number");
+	BN_free(bn);
+}
+
+/*
+ * A fresh EC P-256 key and a self-signed certificate for 127.0.0.1,
+ * valid from now for TLS_CERT_DAYS, into S.tls_key and S.tls_cert.
+ */
+static void
+tls_make_cert(void)
+{
+	X509_NAME *name;
+	X509 *x;
+
+	if ((S.tls_key = EVP_EC_gen("P-256")) == NULL)
+		tls_die("EC P-256 key generation");
+	if ((x = X509_new()) == NULL || !X509_set_version(x, X509_VERSION_3))
+		tls_die("X509_new");
+	S.tls_cert = x;
+	tls_set_serial(x);
+	if (X509_gmtime_adj(X509_getm_notBefore(x), 0) == NULL ||
+	    X509_gmtime_adj(X509_getm_notAfter(x),
+	    86400L * TLS_CERT_DAYS) == NULL)
+		tls_die("certificate validity");
+	name = X509_get_subject_name(x);
+	if (!X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
+	    (const unsigned char *)"scrape testserver", -1, -1, 0) ||
+	    !X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"127.0.0.1", -1, -1, 0) ||
+	    !X509_set_issuer_name(x, name))
+		tls_die("certificate name");
+	if (!X509_set_pubkey(x, S.tls_key))
+		tls_die("X509_set_pubkey");
+	tls_add_ext(x, NID_basic_constraints, "critical,CA:FALSE");
+	tls_add_ext(x, NID_key_usage, "critical,digitalSignature");
+	tls_add_ext(x, NID_ext_key_usage, "serverAuth");
+	tls_add_ext(x, NID_subject_key_identifier, "hash");
+	tls_add_ext(x, NID_subject_alt_name, "IP:127.0.0.1");
+	if (X509_sign(x, S.tls_key, EVP_sha256()) <= 0)
+		tls_die("X509_sign");
+}
+
+/* ALPN: "http/1.1" if the client offers it; never h2 (evhttp is 1.x). */
+static int
+tls_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+    const unsigned char *in, unsigned int inlen, void *arg)
+{
+	static const unsigned char h11[] = "\x08http/1.1";
+	unsigned char *sel;
+
+	if (SSL_select_next_proto(&sel, outlen, h11, sizeof(h11) - 1, in,
+	    inlen) != OPENSSL_NPN_NEGOTIATED)
+		return SSL_TLSEXT_ERR_NOACK;	/* go on without ALPN */
+	*out = sel;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+/* Count completed handshakes, once per connection. */
+static void
+tls_info(const SSL *ssl, int where, int ret)
+{
+	if (!(where & SSL_CB_HANDSHAKE_DONE) ||
+	    SSL_get_ex_data(ssl, S.tls_ex_index) != NULL)
+		return;
+	/* TLS 1.3 may report "done" again after each session ticket. */
+	SSL_set_ex_data((SSL *)ssl, S.tls_ex_index, &S.tls_handshakes);
+	S.tls_handshakes++;
+	if (S.verbose) {
+		const unsigned char *alpn = NULL;
+		unsigned int len = 0;
+
+		SSL_get0_alpn_selected(ssl, &alpn, &len);
+		warnx_("https: handshake done, %s, ALPN %.*s",
+		    SSL_get_version(ssl), len ? (int)len : 4,
+		    len ? (const char *)alpn : "none");
+	}
+}
+
+/* The TLS server context, with the fresh certificate. */
+static void
+tls_make_ctx(void)
+{
+	if ((S.ssl_ctx = SSL_CTX_new(TLS_server_method())) == NULL)
+		tls_die("SSL_CTX_new");
+	if (!SSL_CTX_set_min_proto_version(S.ssl_ctx, TLS1_2_VERSION) ||
+	    SSL_CTX_use_certificate(S.ssl_ctx, S.tls_cert) != 1 ||
+	    SSL_CTX_use_PrivateKey(S.ssl_ctx, S.tls_key) != 1 ||
+	    SSL_CTX_check_private_key(S.ssl_ctx) != 1)
+		tls_die("TLS server context");
+	SSL_CTX_set_alpn_select_cb(S.ssl_ctx, tls_alpn, NULL);
+	SSL_CTX_set_info_callback(S.ssl_ctx, tls_info);
+	S.tls_ex_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	if (S.tls_ex_index < 0)
+		tls_die("SSL_get_ex_new_index");
+}
+
+/*
+ * A connection accepted on the TLS port: evhttp asks for its bufferevent
+ * (with no fd yet: evhttp sets it) and then serves it like any other.
+ */
+static struct bufferevent *
+tls_bevcb(struct event_base *base, void *arg)
+{
+	struct bufferevent *bev;
+	SSL *ssl;
+
+	/* A NULL return would make evhttp serve this connection in clear. */
+	if ((ssl = SSL_new(S.ssl_ctx)) == NULL)
+		tls_die("SSL_new");
+	bev = bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		die("bufferevent_openssl_socket_new failed");
+	/* A client closing without close_notify is an end, not an error. */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	S.tls_connections++;
+	return bev;
+}
+
+/* Write the certificate as PEM to path (--tls-cert-out). */
+static void
+tls_write_cert(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		die("%s: %s", path, strerror(errno));
+	if (PEM_write_X509(f, S.tls_cert) != 1)
+		tls_die("PEM_write_X509");
+	if (fclose(f) != 0)
+		die("%s: %s", path, strerror(errno));
+}
+
+/* Set up the TLS port: certificate, context, evhttp with TLS connections. */
+static void
+tls_setup(void)
+{
+	tls_make_cert();
+	tls_make_ctx();
+	S.https = http_new(&S.https, &S.tls_port);
+	evhttp_set_bevcb(S.https, tls_bevcb, NULL);
+	if (S.tls_cert_out != NULL)
+		tls_write_cert(S.tls_cert_out);
 }
 
 /* Precompute /gzip's plain and gzip-compressed bodies. */
@@ -1412,7 +1723,8 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status ? stderr : stdout, "usage: testserver "
-	    "[--max-seconds N] [--exit-on-stdin-eof] [--verbose]\n");
+	    "[--max-seconds N] [--exit-on-stdin-eof] [--tls-cert-out FILE]"
+	    " [--verbose]\n");
 	exit(status);
 }
 
@@ -1432,6 +1744,8 @@ parse_args(int argc, char **argv)
 				usage(2);
 		} else if (strcmp(argv[i], "--exit-on-stdin-eof") == 0)
 			S.exit_on_stdin_eof = true;
+		else if (strcmp(argv[i], "--tls-cert-out") == 0 && i + 1 < argc)
+			S.tls_cert_out = argv[++i];
 		else if (strcmp(argv[i], "--verbose") == 0)
 			S.verbose = true;
 		else if (strcmp(argv[i], "--help") == 0)
@@ -1452,6 +1766,7 @@ teardown(void)
 	evconnlistener_free(S.raw_listener);
 	/* Frees every connection; job_closed frees their jobs. */
 	evhttp_free(S.http);
+	evhttp_free(S.https);
 	while (S.jobs != NULL) {
 		S.jobs->evcon = NULL;
 		job_free(S.jobs);
@@ -1463,6 +1778,9 @@ teardown(void)
 	}
 	free(S.gz);
 	free(S.plain);
+	SSL_CTX_free(S.ssl_ctx);
+	X509_free(S.tls_cert);
+	EVP_PKEY_free(S.tls_key);
 }
 
 int
@@ -1481,6 +1799,7 @@ main(int argc, char **argv)
 		die("event_base_new failed");
 	http_setup();
 	S.raw_listener = listen_loopback(raw_accept, &S.raw_port);
+	tls_setup();
 
 	sigterm = evsignal_new(S.base, SIGTERM, on_signal, NULL);
 	sigint = evsignal_new(S.base, SIGINT, on_signal, NULL);
@@ -1498,7 +1817,7 @@ main(int argc, char **argv)
 			    "--exit-on-stdin-eof ignored");
 	}
 
-	printf("%d %d\n", S.http_port, S.raw_port);
+	printf("%d %d %d\n", S.http_port, S.raw_port, S.tls_port);
 	fflush(stdout);
 
 	event_base_dispatch(S.base);
