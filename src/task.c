@@ -294,6 +294,9 @@ task_attach(struct task *t, CURL *easy, char *err, size_t errlen)
 	CURLcode rc;
 
 	task_reset_attempt(t);
+	/* libcurl 7.88 keeps the URL string of a handle's previous transfer
+	 * over a new CURLOPT_CURLU unless CURLOPT_URL is cleared first. */
+	curl_easy_setopt(easy, CURLOPT_URL, NULL);
 	rc = t->parsed != NULL ? curl_easy_setopt(easy, CURLOPT_CURLU, t->parsed) :
 	    curl_easy_setopt(easy, CURLOPT_URL, t->url);
 	if (rc != CURLE_OK) {

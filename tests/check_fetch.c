@@ -604,6 +604,29 @@ START_TEST(test_output_file_and_quiet)
 }
 END_TEST
 
+/* Transfers reuse libcurl handles and connections: each URL must still
+ * be fetched as itself (libcurl 7.88 once kept a handle's old URL). */
+START_TEST(test_reused_handles_fetch_their_own_url)
+{
+	char *list = server_url_list(srv, 30, "/redirect/0/%zu");
+	const char *args[] = { "-c", "2", "--body", NULL };
+	struct lines *lines;
+	struct run *run = scrape_list(list, &lines, args);
+
+	ck_assert_uint_eq(lines->n, 30);
+	for (size_t i = 0; i < lines->n; i++) {
+		cJSON *o = lines->items[i];
+
+		ck_assert_str_eq(jstr(o, "final_url"), jstr(o, "url"));
+		ck_assert(jbool(o, "ok"));
+	}
+	ck_assert_int_eq(server_stat(srv, "requests"), 30);
+	lines_free(lines);
+	run_free(run);
+	free(list);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -638,6 +661,7 @@ main(void)
 	tcase_add_test(tc, test_broken_replies);
 	tcase_add_test(tc, test_dns_failure);
 	tcase_add_test(tc, test_output_file_and_quiet);
+	tcase_add_test(tc, test_reused_handles_fetch_their_own_url);
 	suite_add_tcase(suite, tc);
 	sr = srunner_create(suite);
 	srunner_run_all(sr, CK_NORMAL);
