@@ -10,39 +10,6 @@
 
 #include "harness.h"
 
-static struct server *srv;
-
-static void
-setup(void)
-{
-	srv = server_start();
-}
-
-static void
-teardown(void)
-{
-	server_stop(srv);
-	srv = NULL;
-}
-
-/* Run scrape on the given URL list with extra arguments; parse its lines.
- * The list and the lines are the caller's to free. */
-static struct run *
-scrape_list(const char *list, struct lines **lines, const char *const *args)
-{
-	const char *argv[32];
-	size_t n = 0;
-	struct run *run;
-
-	for (; args != NULL && *args != NULL && n < 30; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	run = run_scrape(list, strlen(list), 20, argv);
-	ck_assert_msg(!run->timed_out, "scrape did not finish: %s", run->err);
-	*lines = lines_parse(run->out, run->out_len);
-	return run;
-}
-
 /* One URL through scrape; its one line, which the caller frees with
  * lines_free(*lines). */
 static cJSON *
@@ -635,7 +602,8 @@ main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, server_fixture_setup,
+	    server_fixture_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_ok_line_has_every_field);
 	tcase_add_test(tc, test_as_completed_order);

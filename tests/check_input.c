@@ -21,21 +21,6 @@
 
 #define RUN_TIMEOUT	20.0	/* s, for any one run of scrape */
 
-static struct server *srv;
-
-static void
-setup(void)
-{
-	srv = server_start();
-}
-
-static void
-teardown(void)
-{
-	server_stop(srv);
-	srv = NULL;
-}
-
 /* A malloc'd printf that fails the test rather than return NULL. */
 static char * __attribute__((format(printf, 1, 2)))
 xasprintf(const char *fmt, ...)
@@ -896,7 +881,8 @@ main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, server_fixture_setup,
+	    server_fixture_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_stdin_is_streamed);
 	tcase_add_test(tc, test_partial_last_line);

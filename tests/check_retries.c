@@ -8,21 +8,6 @@
 
 #include "harness.h"
 
-static struct server *srv;
-
-static void
-setup(void)
-{
-	srv = server_start();
-}
-
-static void
-teardown(void)
-{
-	server_stop(srv);
-	srv = NULL;
-}
-
 static struct lines *
 scrape(const char *list, struct run **runp, const char *const *args)
 {
@@ -317,7 +302,8 @@ main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, server_fixture_setup,
+	    server_fixture_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_flaky_then_ok);
 	tcase_add_test(tc, test_retries_exhausted);

@@ -13,21 +13,6 @@
 
 #include "harness.h"
 
-static struct server *srv;
-
-static void
-setup(void)
-{
-	srv = server_start();
-}
-
-static void
-teardown(void)
-{
-	server_stop(srv);
-	srv = NULL;
-}
-
 /* A list that takes a while and mixes outcomes: delayed pages, a 404, a
  * URL that fails once then works, and invalid lines. */
 static char *
@@ -327,7 +312,8 @@ main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, server_fixture_setup,
+	    server_fixture_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_resume_after_random_kills, 0, 4);
 	tcase_add_test(tc, test_resume_after_interrupt_then_nothing_left);

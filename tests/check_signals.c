@@ -18,21 +18,6 @@
 #define EXIT_LIMIT	3.0	/* s from the signal to the exit; ~1 promised */
 #define FINISH_TIMEOUT	5.0	/* s, proc_finish() after a signal */
 
-static struct server *srv;
-
-static void
-setup(void)
-{
-	srv = server_start();
-}
-
-static void
-teardown(void)
-{
-	server_stop(srv);
-	srv = NULL;
-}
-
 /* A malloc'd printf that fails the test rather than return NULL. */
 static char * __attribute__((format(printf, 1, 2)))
 xasprintf(const char *fmt, ...)
@@ -386,7 +371,8 @@ main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, server_fixture_setup,
+	    server_fixture_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_sigint_cancels_every_url_read);
 	tcase_add_test(tc, test_sigterm_cancels_every_url_read);

@@ -10,43 +10,6 @@
 
 #include "harness.h"
 
-#define RUN_TIMEOUT	30	/* s, for one run of scrape */
-
-static struct server *srv;
-
-static void
-setup(void)
-{
-	srv = server_start();
-}
-
-/* The server must also exit cleanly (status 0): TLS state and all. */
-static void
-teardown(void)
-{
-	int status = server_stop(srv);
-
-	srv = NULL;
-	ck_assert_msg(status == 0, "test server exit status %d", status);
-}
-
-/* Run scrape on the given URL list with extra arguments; parse its lines.
- * The lines and the run are the caller's to free. */
-static struct run *
-scrape_list(const char *list, struct lines **lines, const char *const *args)
-{
-	const char *argv[32];
-	size_t n = 0;
-	struct run *run;
-
-	for (; args != NULL && *args != NULL && n < 30; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	run = run_scrape(list, strlen(list), RUN_TIMEOUT, argv);
-	ck_assert_msg(!run->timed_out, "scrape did not finish: %s", run->err);
-	*lines = lines_parse(run->out, run->out_len);
-	return run;
-}
 
 /* One URL through scrape; its one line, which the caller frees with
  * lines_free(*lines). */
@@ -350,7 +313,8 @@ main(void)
 	SRunner *sr;
 	int failed;
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, server_fixture_setup,
+	    server_fixture_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_self_signed_is_tls_and_not_retried);
 	tcase_add_test(tc, test_k_accepts_self_signed);

@@ -1400,3 +1400,40 @@ server_url_list(const struct server *s, size_t n, const char *path_pattern)
 	free(pattern);
 	return list;
 }
+
+/* ---- Fixtures ---- */
+
+struct server *srv;
+
+void
+server_fixture_setup(void)
+{
+	srv = server_start();
+}
+
+void
+server_fixture_teardown(void)
+{
+	int status = server_stop(srv);
+
+	srv = NULL;
+	ck_assert_msg(status == 0, "test server exit status %d", status);
+}
+
+struct run *
+scrape_list(const char *list, struct lines **lines, const char *const *args)
+{
+	const char *argv[64];
+	size_t n = 0;
+	struct run *run;
+
+	for (; args != NULL && *args != NULL; args++) {
+		ck_assert_msg(n < 63, "too many arguments");
+		argv[n++] = *args;
+	}
+	argv[n] = NULL;
+	run = run_scrape(list, strlen(list), 30, argv);
+	ck_assert_msg(!run->timed_out, "scrape did not finish: %s", run->err);
+	*lines = lines_parse(run->out, run->out_len);
+	return run;
+}

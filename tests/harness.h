@@ -102,6 +102,17 @@ void		 server_stats_reset(const struct server *);
  */
 bool		 server_wait_idle(const struct server *, double timeout_s);
 
+/*
+ * The server of the test running now, for suites whose every test gets a
+ * fresh one: tcase_add_checked_fixture(tc, server_fixture_setup,
+ * server_fixture_teardown). Check runs each test in a process of its own,
+ * so the variable is never shared. The teardown fails the test unless
+ * the server exits cleanly (status 0).
+ */
+extern struct server *srv;
+void		 server_fixture_setup(void);
+void		 server_fixture_teardown(void);
+
 /* ---- Running scrape ---- */
 
 /* A finished run of scrape. */
@@ -136,6 +147,16 @@ struct run	*run_scrapef(const char *stdin_data, double timeout_s, ...)
 		    __attribute__((sentinel));
 
 void		 run_free(struct run *);
+
+struct lines;
+
+/*
+ * Run scrape on the URL list with the NULL-terminated args (NULL: none),
+ * 30 s at most (the test fails past that), and parse its output into
+ * *lines. The run and the lines are the caller's to free.
+ */
+struct run	*scrape_list(const char *list, struct lines **lines,
+		    const char *const *args);
 
 /* ---- A scrape kept running, for signal and streaming tests ---- */
 
