@@ -379,6 +379,27 @@ apply_option(struct options *o, int c, const char *arg, char *err,
 
 /* getopt_long's own messages are off (opterr = 0) so that every usage
  * error is one line in the same form. */
+/* Whether arg is "--NAME=..." for (an abbreviation of) the flag whose
+ * code is code: glibc's way of saying "--body=yes".  Inside a group of
+ * short options optind has not moved yet, so arg may be any earlier
+ * argument: the name must match. */
+static bool
+is_flag_given_value(const char *arg, int code)
+{
+	const char *eq = strchr(arg, '=');
+	size_t len;
+
+	if (code == 0 || strncmp(arg, "--", 2) != 0 || eq == NULL)
+		return false;
+	len = (size_t)(eq - (arg + 2));
+	for (size_t i = 0; long_options[i].name != NULL; i++)
+		if (long_options[i].val == code &&
+		    long_options[i].has_arg == no_argument && len > 0 &&
+		    strncmp(long_options[i].name, arg + 2, len) == 0)
+			return true;
+	return false;
+}
+
 static void
 describe_getopt_error(int argc, char **argv, int bad, char *err,
     size_t errlen)
@@ -389,15 +410,13 @@ describe_getopt_error(int argc, char **argv, int bad, char *err,
 	if (bad == ':') {
 		fail(err, errlen, "%s: missing value",
 		    option_name(optopt, name, sizeof name));
-	} else if (strncmp(arg, "--", 2) == 0 && strchr(arg, '=') != NULL &&
-	    optopt != 0) {
-		/* "--body=yes": a known flag that takes no value. */
+	} else if (is_flag_given_value(arg, optopt)) {
 		fail(err, errlen, "%s: takes no value",
 		    option_name(optopt, name, sizeof name));
-	} else if (strncmp(arg, "--", 2) == 0 || optopt == 0) {
-		fail(err, errlen, "unknown or ambiguous option '%s'", arg);
-	} else {
+	} else if (optopt != 0) {
 		fail(err, errlen, "unknown option '-%c'", optopt);
+	} else {
+		fail(err, errlen, "unknown or ambiguous option '%s'", arg);
 	}
 }
 

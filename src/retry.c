@@ -159,8 +159,13 @@ retry_after_parse(const char *value, time_t now, double *secs)
 	while (*p == ' ' || *p == '\t')
 		p++;
 	if (*p >= '0' && *p <= '9') {
+		/* RFC 9111 caps delta-seconds at 2^31: more means "a long
+		 * time", and the cap on one wait applies anyway. */
 		for (; *p >= '0' && *p <= '9'; p++)
-			v = v * 10 + (*p - '0');
+			if (v < 2147483648.0)
+				v = v * 10 + (*p - '0');
+		if (v > 2147483648.0)
+			v = 2147483648.0;
 		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
 			p++;
 		if (*p != '\0')

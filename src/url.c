@@ -5,14 +5,16 @@
 #include <strings.h>
 
 
-/* "scheme://" followed by something other than another '/'. */
+/* The scheme, then exactly "//" and something other than another
+ * slash: libcurl also takes one or three slashes, and reads the next
+ * path segment as the host. */
 static bool
-has_authority(const char *url)
+has_authority(const char *url, const char *scheme)
 {
-	const char *sep = strstr(url, "://");
+	const char *sep = url + strlen(scheme);
 
-	return sep != NULL && sep[3] != '\0' && sep[3] != '/' &&
-	    sep[3] != '\\';
+	return strncmp(sep, "://", 3) == 0 && sep[3] != '\0' &&
+	    sep[3] != '/' && sep[3] != '\\';
 }
 
 CURLU *
@@ -41,7 +43,7 @@ url_parse(const char *url, char *why, size_t whylen)
 	/* libcurl reads "http:///path" as host "path"; a URL with no
 	 * authority has no host, whatever a lenient parser makes of it. */
 	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    host[0] == '\0' || !has_authority(url)) {
+	    host[0] == '\0' || !has_authority(url, scheme)) {
 		snprintf(why, whylen, "URL has no host");
 		goto out;
 	}

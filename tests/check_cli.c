@@ -423,6 +423,10 @@ START_TEST(test_flag_given_a_value)
 	assert_usage_error(PARSE("--quiet=1"), "--quiet");
 	assert_usage_error(PARSE("--insecure=no"), "--insecure");
 	assert_usage_error(PARSE("--progress=1"), "--progress");
+	/* Found by fuzzing: inside "-zq" the previous argument is still
+	 * argv[optind - 1]; the unknown -z must be named, not --report. */
+	assert_usage_error(PARSE("--report=r.json", "-zq"), "-z");
+	ck_assert_ptr_null(strstr(err, "takes no value"));
 }
 END_TEST
 

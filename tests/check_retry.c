@@ -333,6 +333,14 @@ START_TEST(test_retry_after_seconds)
 	ck_assert_double_eq(after("1", NOW), 1);
 	ck_assert_double_eq(after("86400", NOW), 86400);
 	ck_assert_double_eq(after("007", NOW), 7);
+	/* Found by fuzzing: 400 nines added up to infinity. */
+	{
+		char nines[401];
+
+		memset(nines, '9', 400);
+		nines[400] = '\0';
+		ck_assert_double_eq(after(nines, NOW), 2147483648.0);
+	}
 }
 END_TEST
 

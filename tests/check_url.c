@@ -105,6 +105,9 @@ START_TEST(test_rejects_empty_authority)
 		"http:///path",
 		"https:///path",
 		"http:///",
+		/* Found by fuzzing: one slash, and a "://" later on. */
+		"http:/example.com/a://b",
+		"http:/ttp://not.fetched/",
 	};
 
 	for (size_t i = 0; i < sizeof no_host / sizeof no_host[0]; i++) {
