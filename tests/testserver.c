@@ -577,6 +577,9 @@ h_delay(struct evhttp_request *req, const char *rest)
 	}
 	j = job_new(req);
 	j->timer = evtimer_new(S.base, delay_fire, j);
+	/* Measure from now, not from the time libevent cached when this loop
+	 * turn began: a busy turn would make the delay short. */
+	event_base_update_cache_time(S.base);
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(j->timer, &tv);
