@@ -29,7 +29,7 @@ struct task {
 	struct buf body;                /* with --body only */
 	char *final_url;
 	char *content_type;
-	char retry_after[64];           /* raw header value, "" if none */
+	char retry_after[64];           /* of a 429 or 503, "" if none */
 	char blocked[64];               /* address --no-private refused */
 	enum errkind kind;
 	char errbuf[CURL_ERROR_SIZE];   /* libcurl writes here mid-transfer */
@@ -109,29 +109,6 @@ task_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 	return len;
 }
 
-/* Each response (redirects and 1xx included) starts with its status
- * line; Retry-After is only kept from the latest one. */
-static size_t
-task_header_cb(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct task *t = arg;
-	size_t len = size * nmemb;
-	static const char name[] = "retry-after:";
-	size_t n = sizeof name - 1;
-
-	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
-		t->retry_after[0] = '\0';
-	} else if (len > n && strncasecmp(data, name, n) == 0) {
-		size_t vlen = len - n;
-
-		if (vlen >= sizeof t->retry_after)
-			vlen = sizeof t->retry_after - 1;
-		memcpy(t->retry_after, data + n, vlen);
-		t->retry_after[vlen] = '\0';
-	}
-	return len;
-}
-
 /* --no-private: every connection, redirects included, is judged on the
  * address it is about to use, after DNS. */
 static curl_socket_t
@@ -206,7 +183,6 @@ task_easy_new(const struct options *opts, struct curl_slist *headers,
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, opts->insecure ? 0L : 1L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, opts->insecure ? 0L : 2L);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, task_write_cb);
-	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, task_header_cb);
 	if (opts->no_private)
 		curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION,
 		    task_opensocket_cb);
@@ -305,7 +281,6 @@ task_attach(struct task *t, CURL *easy, char *err, size_t errlen)
 	}
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
-	curl_easy_setopt(easy, CURLOPT_HEADERDATA, t);
 	curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, t);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf);
 	/* Waiting for a connection that may multiplex pays off only where
@@ -326,6 +301,20 @@ dup_or_null(const char *s)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
+/* Retry-After is only honoured where it says "come back later", so it is
+ * only looked up then, in the final response's headers. */
+static void
+task_keep_retry_after(struct task *t, CURL *easy)
+{
+	struct curl_header *h;
+
+	t->retry_after[0] = '\0';
+	if ((t->status == 429 || t->status == 503) &&
+	    curl_easy_header(easy, "Retry-After", 0, CURLH_HEADER, -1,
+	    &h) == CURLHE_OK)
+		snprintf(t->retry_after, sizeof t->retry_after, "%s", h->value);
+}
+
 /* Copy what the attempt got out of the easy handle and let it go. */
 static CURL *
 task_collect(struct task *t)
@@ -343,6 +332,7 @@ task_collect(struct task *t)
 	s = NULL;
 	curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &s);
 	t->content_type = dup_or_null(s);
+	task_keep_retry_after(t, easy);
 	/* The handle is reused by other tasks: it must not keep pointers
 	 * into this one. */
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
@@ -412,9 +402,7 @@ task_retry_after(const struct task *t, time_t when)
 {
 	double secs;
 
-	/* The header is only honoured where it says "come back later". */
-	if ((t->status != 429 && t->status != 503) ||
-	    t->retry_after[0] == '\0' ||
+	if (t->retry_after[0] == '\0' ||
 	    !retry_after_parse(t->retry_after, when, &secs))
 		return -1;
 	return secs;
