@@ -97,6 +97,23 @@ fit_file_limit(struct options *opts)
 	opts->concurrency = room;
 }
 
+/* libevent's default clock on Linux is CLOCK_MONOTONIC_COARSE, a tick
+ * of several milliseconds: a retry wait of exactly Retry-After would end
+ * a few milliseconds early by the clock elapsed_ms is measured with. */
+static struct event_base *
+precise_event_base(void)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *base;
+
+	if (cfg == NULL)
+		return NULL;
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	return base;
+}
+
 static double
 elapsed_s(const struct run *run)
 {
@@ -283,7 +300,7 @@ main(int argc, char **argv)
 	/* Three priorities: the default (1) for sockets and timers, and the
 	 * lowest (2) for writing results once a loop turn's work is done. */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    (run.base = event_base_new()) == NULL ||
+	    (run.base = precise_event_base()) == NULL ||
 	    event_base_priority_init(run.base, 3) != 0) {
 		say("cannot initialise libcurl or libevent");
 		cli_free(&run.opts);

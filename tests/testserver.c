@@ -1798,7 +1798,18 @@ main(int argc, char **argv)
 	raise_nofile();
 	pattern_setup();
 	gzip_setup();
-	if ((S.base = event_base_new()) == NULL)
+	/* A precise clock, so that /delay/MS never answers early by the
+	 * clients' clock (libevent's default on Linux ticks coarsely). */
+	{
+		struct event_config *cfg = event_config_new();
+
+		if (cfg == NULL)
+			die("event_config_new failed");
+		event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+		S.base = event_base_new_with_config(cfg);
+		event_config_free(cfg);
+	}
+	if (S.base == NULL)
 		die("event_base_new failed");
 	http_setup();
 	S.raw_listener = listen_loopback(raw_accept, &S.raw_port);
