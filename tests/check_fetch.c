@@ -10,21 +10,6 @@
 
 #include "harness.h"
 
-/* One URL through scrape; its one line, which the caller frees with
- * lines_free(*lines). */
-static cJSON *
-scrape_one(const char *url, struct lines **lines, struct run **runp,
-    const char *const *args)
-{
-	char list[8300];
-
-	snprintf(list, sizeof list, "%s\n", url);
-	*runp = scrape_list(list, lines, args);
-	ck_assert_uint_eq((*lines)->n, 1);
-	ck_assert_str_eq(jstr((*lines)->items[0], "url"), url);
-	return (*lines)->items[0];
-}
-
 START_TEST(test_ok_line_has_every_field)
 {
 	char *url = server_url(srv, "/ok");

@@ -8,33 +8,16 @@
 
 #include "harness.h"
 
-static struct lines *
-scrape(const char *list, struct run **runp, const char *const *args)
-{
-	const char *argv[32];
-	size_t n = 0;
-
-	for (; args != NULL && *args != NULL && n < 30; args++)
-		argv[n++] = *args;
-	argv[n] = NULL;
-	*runp = run_scrape(list, strlen(list), 30, argv);
-	ck_assert_msg(!(*runp)->timed_out, "scrape hung: %s", (*runp)->err);
-	return lines_parse((*runp)->out, (*runp)->out_len);
-}
-
+/* scrape_one() of a path on the test server. */
 static cJSON *
-scrape_one(const char *path, struct lines **lines, struct run **runp,
+scrape_path(const char *path, struct lines **lines, struct run **runp,
     const char *const *args)
 {
 	char *url = server_url(srv, path);
-	char list[512];
+	cJSON *o = scrape_one(url, lines, runp, args);
 
-	snprintf(list, sizeof list, "%s\n", url);
-	*lines = scrape(list, runp, args);
-	ck_assert_uint_eq((*lines)->n, 1);
-	ck_assert_str_eq(jstr((*lines)->items[0], "url"), url);
 	free(url);
-	return (*lines)->items[0];
+	return o;
 }
 
 /* 503, 503, then 200: ok on the third attempt, two retries counted. */
@@ -43,7 +26,7 @@ START_TEST(test_flaky_then_ok)
 	const char *args[] = { "-r", "3", "--retry-delay", "0.05", NULL };
 	struct lines *lines;
 	struct run *run;
-	cJSON *o = scrape_one("/flaky/a/2", &lines, &run, args);
+	cJSON *o = scrape_path("/flaky/a/2", &lines, &run, args);
 
 	ck_assert(jbool(o, "ok"));
 	ck_assert_int_eq(jint(o, "status"), 200);
@@ -62,7 +45,7 @@ START_TEST(test_retries_exhausted)
 	const char *args[] = { "-r", "2", "--retry-delay", "0.01", NULL };
 	struct lines *lines;
 	struct run *run;
-	cJSON *o = scrape_one("/flaky/b/5", &lines, &run, args);
+	cJSON *o = scrape_path("/flaky/b/5", &lines, &run, args);
 
 	ck_assert(!jbool(o, "ok"));
 	ck_assert_str_eq(jkind(o), "http");
@@ -80,7 +63,7 @@ START_TEST(test_no_retries_with_r0)
 	const char *args[] = { "-r", "0", NULL };
 	struct lines *lines;
 	struct run *run;
-	cJSON *o = scrape_one("/flaky/c/1", &lines, &run, args);
+	cJSON *o = scrape_path("/flaky/c/1", &lines, &run, args);
 
 	ck_assert_int_eq(jint(o, "attempts"), 1);
 	ck_assert_int_eq(jint(o, "status"), 503);
@@ -111,7 +94,7 @@ START_TEST(test_which_statuses_retry)
 		strcat(list, "\n");
 		free(u);
 	}
-	lines = scrape(list, &run, args);
+	run = scrape_list(list, &lines, args);
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char path[64], *u;
 		cJSON *o;
@@ -137,7 +120,7 @@ START_TEST(test_backoff_waits)
 	const char *args[] = { "-r", "2", "--retry-delay", "0.2", NULL };
 	struct lines *lines;
 	struct run *run;
-	cJSON *o = scrape_one("/status/503", &lines, &run, args);
+	cJSON *o = scrape_path("/status/503", &lines, &run, args);
 
 	ck_assert_int_eq(jint(o, "attempts"), 3);
 	ck_assert_msg(jnum(o, "elapsed_ms") >= 600, "waited %.1f ms",
@@ -156,7 +139,7 @@ START_TEST(test_backoff_capped)
 	    "--retry-max-delay", "0.1", NULL };
 	struct lines *lines;
 	struct run *run;
-	cJSON *o = scrape_one("/status/503", &lines, &run, args);
+	cJSON *o = scrape_path("/status/503", &lines, &run, args);
 
 	ck_assert_int_eq(jint(o, "attempts"), 3);
 	ck_assert_msg(jnum(o, "elapsed_ms") >= 200, "waited %.1f ms",
@@ -174,7 +157,7 @@ START_TEST(test_retry_after_seconds)
 	const char *args[] = { "-r", "1", "--retry-delay", "0.01", NULL };
 	struct lines *lines;
 	struct run *run;
-	cJSON *o = scrape_one("/retry-after/k/1", &lines, &run, args);
+	cJSON *o = scrape_path("/retry-after/k/1", &lines, &run, args);
 
 	ck_assert(jbool(o, "ok"));
 	ck_assert_int_eq(jint(o, "attempts"), 2);
@@ -192,7 +175,7 @@ START_TEST(test_retry_after_date)
 	const char *args[] = { "-r", "1", "--retry-delay", "0.01", NULL };
 	struct lines *lines;
 	struct run *run;
-	cJSON *o = scrape_one("/retry-after-date/k/2", &lines, &run, args);
+	cJSON *o = scrape_path("/retry-after-date/k/2", &lines, &run, args);
 
 	ck_assert(jbool(o, "ok"));
 	ck_assert_int_eq(jint(o, "attempts"), 2);
@@ -210,7 +193,7 @@ START_TEST(test_retry_after_capped)
 	    "--retry-max-delay", "0.2", NULL };
 	struct lines *lines;
 	struct run *run;
-	cJSON *o = scrape_one("/retry-after/k/30", &lines, &run, args);
+	cJSON *o = scrape_path("/retry-after/k/30", &lines, &run, args);
 
 	ck_assert(jbool(o, "ok"));
 	ck_assert_msg(jnum(o, "elapsed_ms") < 10000, "waited %.1f ms",
@@ -233,7 +216,7 @@ START_TEST(test_waiting_retry_holds_no_slot)
 
 	if (asprintf(&list, "%s\n%s", flaky, others) < 0)
 		ck_abort();
-	lines = scrape(list, &run, args);
+	run = scrape_list(list, &lines, args);
 	ck_assert_uint_eq(lines->n, 6);
 	ck_assert_str_eq(jstr(lines->items[5], "url"), flaky);
 	ck_assert(jbool(lines->items[5], "ok"));
@@ -259,7 +242,7 @@ START_TEST(test_timeout_retried)
 	struct run *run;
 
 	snprintf(list, sizeof list, "%s\n", url);
-	lines = scrape(list, &run, args);
+	run = scrape_list(list, &lines, args);
 	ck_assert_uint_eq(lines->n, 1);
 	ck_assert_str_eq(jkind(lines->items[0]), "timeout");
 	ck_assert_int_eq(jint(lines->items[0], "attempts"), 2);
@@ -278,7 +261,7 @@ START_TEST(test_many_retries_one_line_each)
 	struct lines *lines;
 	struct run *run;
 
-	lines = scrape(list, &run, args);
+	run = scrape_list(list, &lines, args);
 	ck_assert_uint_eq(lines->n, 300);
 	for (size_t i = 0; i < lines->n; i++) {
 		ck_assert(jbool(lines->items[i], "ok"));

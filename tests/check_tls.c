@@ -10,22 +10,6 @@
 
 #include "harness.h"
 
-
-/* One URL through scrape; its one line, which the caller frees with
- * lines_free(*lines). */
-static cJSON *
-scrape_one(const char *url, struct lines **lines, struct run **runp,
-    const char *const *args)
-{
-	char list[8300];
-
-	snprintf(list, sizeof list, "%s\n", url);
-	*runp = scrape_list(list, lines, args);
-	ck_assert_uint_eq((*lines)->n, 1);
-	ck_assert_str_eq(jstr((*lines)->items[0], "url"), url);
-	return (*lines)->items[0];
-}
-
 /* A failed line with no response: ok false, status null, error set. */
 static void
 assert_failed_without_response(const cJSON *o, const char *kind)

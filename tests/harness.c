@@ -1437,3 +1437,18 @@ scrape_list(const char *list, struct lines **lines, const char *const *args)
 	*lines = lines_parse(run->out, run->out_len);
 	return run;
 }
+
+cJSON *
+scrape_one(const char *url, struct lines **lines, struct run **runp,
+    const char *const *args)
+{
+	char *list = NULL;
+
+	if (asprintf(&list, "%s\n", url) < 0)
+		ck_abort_msg("out of memory");
+	*runp = scrape_list(list, lines, args);
+	free(list);
+	ck_assert_uint_eq((*lines)->n, 1);
+	ck_assert_str_eq(jstr((*lines)->items[0], "url"), url);
+	return (*lines)->items[0];
+}

@@ -158,6 +158,13 @@ struct lines;
 struct run	*scrape_list(const char *list, struct lines **lines,
 		    const char *const *args);
 
+/*
+ * scrape_list() of the one URL; the test fails unless exactly one line,
+ * for that URL, comes out. Returns that line (inside *lines).
+ */
+cJSON		*scrape_one(const char *url, struct lines **lines,
+		    struct run **runp, const char *const *args);
+
 /* ---- A scrape kept running, for signal and streaming tests ---- */
 
 struct proc;
