@@ -19,7 +19,6 @@ struct loop {
 struct sock {
 	struct loop *loop;
 	struct event *ev;
-	curl_socket_t fd;
 };
 
 static void
@@ -139,7 +138,6 @@ loop_socket_cb(CURL *easy, curl_socket_t fd, int what, void *arg,
 	if (s == NULL) {
 		s = xmalloc(sizeof *s);
 		s->loop = loop;
-		s->fd = fd;
 		s->ev = event_new(loop->base, fd, kind, loop_event_cb, s);
 		if (s->ev == NULL) {
 			free(s);

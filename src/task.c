@@ -54,19 +54,6 @@ task_list_push_back(struct task_list *l, struct task *t)
 }
 
 void
-task_list_push_front(struct task_list *l, struct task *t)
-{
-	t->prev = NULL;
-	t->next = l->head;
-	if (l->head != NULL)
-		l->head->prev = t;
-	else
-		l->tail = t;
-	l->head = t;
-	l->count++;
-}
-
-void
 task_list_remove(struct task_list *l, struct task *t)
 {
 	if (t->prev != NULL)
@@ -230,12 +217,6 @@ task_set_invalid(struct task *t, const char *message)
 	snprintf(t->message, sizeof t->message, "%s", message);
 	now(&t->first_start);
 	t->end = t->first_start;
-}
-
-const char *
-task_url(const struct task *t)
-{
-	return t->url;
 }
 
 CURL *

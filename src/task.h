@@ -24,7 +24,6 @@ struct task_list {
 };
 
 void task_list_push_back(struct task_list *l, struct task *t);
-void task_list_push_front(struct task_list *l, struct task *t);
 struct task *task_list_pop(struct task_list *l);
 void task_list_remove(struct task_list *l, struct task *t);
 
@@ -47,7 +46,6 @@ void task_free(struct task *t);
 
 /* Mark a line that will never be fetched: kind invalid_url, 0 attempts. */
 void task_set_invalid(struct task *t, const char *message);
-const char *task_url(const struct task *t);
 
 /* Point easy at this task for one more attempt.  False (reason in err)
  * when libcurl refuses the URL. */
