@@ -274,6 +274,55 @@ START_TEST(test_no_private_blocks_loopback)
 }
 END_TEST
 
+/* Run tests/netns-redirect.sh with one scrape option; its result line in
+ * line.  False when network namespaces cannot be made here. */
+static bool
+redirect_from_public_host(const char *option, char *line, size_t len)
+{
+	const char *srcdir = getenv("SCRAPE_SRCDIR");
+	const char *bin = getenv("SCRAPE_BIN");
+	const char *server = getenv("TESTSERVER_BIN");
+	char cmd[2048];
+	FILE *p;
+	int status;
+
+	snprintf(cmd, sizeof cmd, "sh '%s/tests/netns-redirect.sh' '%s' '%s' %s",
+	    srcdir ? srcdir : ".", server ? server : "./tests/testserver",
+	    bin ? bin : "./src/scrape", option);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	line[0] = '\0';
+	if (fgets(line, (int)len, p) == NULL)
+		line[0] = '\0';
+	status = pclose(p);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 77)
+		return false;
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "netns-redirect.sh failed");
+	return true;
+}
+
+/* --no-private judges every connection, redirects included: a public
+ * host (in a network namespace of the test's own) that redirects to
+ * 127.0.0.1 gets its 302 through, and the redirect is refused. */
+START_TEST(test_no_private_blocks_redirect_to_loopback)
+{
+	char line[4096];
+
+	if (!redirect_from_public_host("--no-private", line, sizeof line)) {
+		fprintf(stderr, "skipped: network namespaces need root\n");
+		return;
+	}
+	ck_assert_ptr_nonnull(strstr(line, "\"status\":302"));
+	ck_assert_ptr_nonnull(strstr(line, "\"kind\":\"blocked\""));
+	ck_assert_ptr_nonnull(strstr(line, "\"final_url\":\"http://127.0.0.1:"));
+	/* Without the option the redirect is followed (nothing listens on
+	 * 127.0.0.1 there, so it fails to connect). */
+	ck_assert(redirect_from_public_host("", line, sizeof line));
+	ck_assert_ptr_nonnull(strstr(line, "\"kind\":\"connect\""));
+}
+END_TEST
+
 /* -c beyond the open-file limit: one line says so, and the run goes on
  * with what fits instead of failing transfers for want of sockets. */
 START_TEST(test_concurrency_clamped_to_file_limit)
@@ -320,6 +369,7 @@ main(void)
 	tcase_add_test(tc, test_resume_cuts_torn_line);
 	tcase_add_test(tc, test_resume_with_output_is_usage_error);
 	tcase_add_test(tc, test_no_private_blocks_loopback);
+	tcase_add_test(tc, test_no_private_blocks_redirect_to_loopback);
 	tcase_add_test(tc, test_concurrency_clamped_to_file_limit);
 	suite_add_tcase(suite, tc);
 	sr = srunner_create(suite);

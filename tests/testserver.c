@@ -1,10 +1,11 @@
 /*
  * The HTTP server the integration tests run scrape against.
  *
- * It listens on 127.0.0.1 only, on three kernel-chosen ports: an evhttp
- * port with well-behaved (if sometimes slow or flaky) endpoints, a "raw"
- * port that speaks bytes over plain TCP, for the faults evhttp cannot
- * produce (resets, truncated bodies, garbage, endless headers), and a TLS
+ * It listens on 127.0.0.1 only (or, with --bind, on the address of a test
+ * host in a network namespace a test made), on three kernel-chosen ports:
+ * an evhttp port with well-behaved (if sometimes slow or flaky)
+ * endpoints, a "raw" port that speaks bytes over plain TCP, for the
+ * faults evhttp cannot produce (resets, truncated bodies, garbage, endless headers), and a TLS
  * port serving the evhttp endpoints over HTTPS. Once all three listen it
  * prints "HTTP_PORT RAW_PORT TLS_PORT\n" on standard output.
  *
@@ -155,6 +156,7 @@ static struct {
 	int			 raw_port;
 	int			 tls_port;
 	long			 max_seconds;
+	struct in_addr		 bind_addr;	/* --bind; 127.0.0.1 */
 	const char		*tls_cert_out;
 	bool			 exit_on_stdin_eof;
 	bool			 verbose;
@@ -1394,7 +1396,8 @@ listener_error(struct evconnlistener *l, void *arg)
 	warnx_("accept: %s", evutil_socket_error_to_string(err));
 }
 
-/* Listen on 127.0.0.1, a kernel-chosen port; return the listener. */
+/* Listen on 127.0.0.1 (or --bind's address), a kernel-chosen port;
+ * return the listener. */
 static struct evconnlistener *
 listen_loopback(evconnlistener_cb cb, int *port)
 {
@@ -1404,13 +1407,14 @@ listen_loopback(evconnlistener_cb cb, int *port)
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_addr = S.bind_addr;
 	sin.sin_port = 0;
 	l = evconnlistener_new_bind(S.base, cb, NULL,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE,
 	    LISTEN_BACKLOG, (struct sockaddr *)&sin, sizeof(sin));
 	if (l == NULL)
-		die("cannot listen on 127.0.0.1: %s", strerror(errno));
+		die("cannot listen on %s: %s", inet_ntoa(S.bind_addr),
+		    strerror(errno));
 	evconnlistener_set_error_cb(l, listener_error);
 	if (getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&sin,
 	    &len) == -1)
@@ -1727,7 +1731,7 @@ usage(int status)
 {
 	fprintf(status ? stderr : stdout, "usage: testserver "
 	    "[--max-seconds N] [--exit-on-stdin-eof] [--tls-cert-out FILE]"
-	    " [--verbose]\n");
+	    " [--verbose] [--bind IPV4]\n");
 	exit(status);
 }
 
@@ -1739,6 +1743,7 @@ parse_args(int argc, char **argv)
 	int i;
 
 	S.max_seconds = DEFAULT_MAX_SECONDS;
+	S.bind_addr.s_addr = htonl(INADDR_LOOPBACK);
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--max-seconds") == 0 && i + 1 < argc) {
 			errno = 0;
@@ -1751,6 +1756,12 @@ parse_args(int argc, char **argv)
 			S.tls_cert_out = argv[++i];
 		else if (strcmp(argv[i], "--verbose") == 0)
 			S.verbose = true;
+		/* Only for a test host in a network namespace of the test's
+		 * own: nothing else may be listened on or reached. */
+		else if (strcmp(argv[i], "--bind") == 0 && i + 1 < argc) {
+			if (inet_pton(AF_INET, argv[++i], &S.bind_addr) != 1)
+				usage(2);
+		}
 		else if (strcmp(argv[i], "--help") == 0)
 			usage(0);
 		else
