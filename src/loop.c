@@ -5,10 +5,29 @@
 
 #include "xmalloc.h"
 
-struct loop {
-	struct event_base *base;
+/* Transfers per multi handle.  libcurl 7.88 walks every connection to a
+ * host when it looks for one to reuse, so one multi handle with C
+ * connections costs O(C) per transfer: at -c 256 that was a tenth of all
+ * instructions, at -c 10000 most of them.  Shards of this many transfers,
+ * each with its own multi handle and connection cache, keep the walk
+ * short whatever -c is. */
+#define SHARD_TRANSFERS 64
+
+struct loop;
+
+/* One multi handle, its timer, and how many transfers it holds. */
+struct shard {
+	struct loop *loop;
 	CURLM *multi;
 	struct event *timer;
+	size_t running;
+};
+
+struct loop {
+	struct event_base *base;
+	struct shard *shards;
+	size_t nshards;
+	size_t next;               /* where loop_add looks for room first */
 	loop_done_fn done;
 	void *arg;
 	char fatal[256];
@@ -17,7 +36,7 @@ struct loop {
 
 /* The libevent event of one socket that libcurl asked us to watch. */
 struct sock {
-	struct loop *loop;
+	struct shard *shard;
 	struct event *ev;
 };
 
@@ -35,12 +54,12 @@ loop_fail(struct loop *loop, const char *what, CURLMcode rc)
 /* Report every finished transfer.  The message's fields are copied before
  * curl_multi_remove_handle, which invalidates the message. */
 static void
-loop_drain(struct loop *loop)
+loop_drain(struct shard *shard)
 {
 	CURLMsg *msg;
 	int left;
 
-	while ((msg = curl_multi_info_read(loop->multi, &left)) != NULL) {
+	while ((msg = curl_multi_info_read(shard->multi, &left)) != NULL) {
 		CURL *easy;
 		CURLcode result;
 
@@ -48,25 +67,26 @@ loop_drain(struct loop *loop)
 			continue;
 		easy = msg->easy_handle;
 		result = msg->data.result;
-		curl_multi_remove_handle(loop->multi, easy);
-		loop->done(easy, result, loop->arg);
+		curl_multi_remove_handle(shard->multi, easy);
+		shard->running--;
+		shard->loop->done(easy, result, shard->loop->arg);
 	}
 }
 
 /* The socket's context may be freed inside curl_multi_socket_action (a
  * CURL_POLL_REMOVE), so nothing here touches it after the call. */
 static void
-loop_action(struct loop *loop, curl_socket_t fd, int ev_bitmask)
+loop_action(struct shard *shard, curl_socket_t fd, int ev_bitmask)
 {
 	int running;
 	CURLMcode rc;
 
-	rc = curl_multi_socket_action(loop->multi, fd, ev_bitmask, &running);
+	rc = curl_multi_socket_action(shard->multi, fd, ev_bitmask, &running);
 	if (rc != CURLM_OK) {
-		loop_fail(loop, "curl_multi_socket_action", rc);
+		loop_fail(shard->loop, "curl_multi_socket_action", rc);
 		return;
 	}
-	loop_drain(loop);
+	loop_drain(shard);
 }
 
 static void
@@ -79,7 +99,7 @@ loop_event_cb(evutil_socket_t fd, short what, void *arg)
 		bits |= CURL_CSELECT_IN;
 	if (what & EV_WRITE)
 		bits |= CURL_CSELECT_OUT;
-	loop_action(s->loop, fd, bits);
+	loop_action(s->shard, fd, bits);
 }
 
 static void
@@ -88,21 +108,21 @@ loop_timer_cb(evutil_socket_t fd, short what, void *arg)
 	loop_action(arg, CURL_SOCKET_TIMEOUT, 0);
 }
 
-/* CURLMOPT_TIMERFUNCTION: only (re)arms or deletes our one timer; calling
- * back into libcurl from here is not allowed. */
+/* CURLMOPT_TIMERFUNCTION: only (re)arms or deletes the shard's timer;
+ * calling back into libcurl from here is not allowed. */
 static int
 loop_timer_update_cb(CURLM *multi, long timeout_ms, void *arg)
 {
-	struct loop *loop = arg;
+	struct shard *shard = arg;
 	struct timeval tv;
 
 	if (timeout_ms < 0) {
-		evtimer_del(loop->timer);
+		evtimer_del(shard->timer);
 		return 0;
 	}
 	tv.tv_sec = timeout_ms / 1000;
 	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	evtimer_add(loop->timer, &tv);
+	evtimer_add(shard->timer, &tv);
 	return 0;
 }
 
@@ -120,13 +140,13 @@ static int
 loop_socket_cb(CURL *easy, curl_socket_t fd, int what, void *arg,
     void *sockp)
 {
-	struct loop *loop = arg;
+	struct shard *shard = arg;
 	struct sock *s = sockp;
 	short kind = EV_PERSIST;
 
 	if (what == CURL_POLL_REMOVE) {
 		if (s != NULL) {
-			curl_multi_assign(loop->multi, fd, NULL);
+			curl_multi_assign(shard->multi, fd, NULL);
 			sock_free(s);
 		}
 		return 0;
@@ -137,74 +157,119 @@ loop_socket_cb(CURL *easy, curl_socket_t fd, int what, void *arg,
 		kind |= EV_WRITE;
 	if (s == NULL) {
 		s = xmalloc(sizeof *s);
-		s->loop = loop;
-		s->ev = event_new(loop->base, fd, kind, loop_event_cb, s);
+		s->shard = shard;
+		s->ev = event_new(shard->loop->base, fd, kind, loop_event_cb, s);
 		if (s->ev == NULL) {
 			free(s);
 			return -1;
 		}
-		curl_multi_assign(loop->multi, fd, s);
+		curl_multi_assign(shard->multi, fd, s);
 	} else {
 		event_del(s->ev);
-		event_assign(s->ev, loop->base, fd, kind, loop_event_cb, s);
+		event_assign(s->ev, shard->loop->base, fd, kind, loop_event_cb,
+		    s);
 	}
 	return event_add(s->ev, NULL) == 0 ? 0 : -1;
 }
 
+static void
+shard_init(struct shard *shard, struct loop *loop, long max_connects)
+{
+	shard->loop = loop;
+	shard->multi = curl_multi_init();
+	shard->timer = evtimer_new(loop->base, loop_timer_cb, shard);
+	if (shard->multi == NULL || shard->timer == NULL) {
+		fputs("scrape: cannot set up libcurl or libevent\n", stderr);
+		abort();
+	}
+	curl_multi_setopt(shard->multi, CURLMOPT_SOCKETFUNCTION,
+	    loop_socket_cb);
+	curl_multi_setopt(shard->multi, CURLMOPT_SOCKETDATA, shard);
+	curl_multi_setopt(shard->multi, CURLMOPT_TIMERFUNCTION,
+	    loop_timer_update_cb);
+	curl_multi_setopt(shard->multi, CURLMOPT_TIMERDATA, shard);
+	curl_multi_setopt(shard->multi, CURLMOPT_MAXCONNECTS, max_connects);
+}
+
 struct loop *
-loop_new(struct event_base *base, long max_connects, loop_done_fn done,
+loop_new(struct event_base *base, long max_transfers, loop_done_fn done,
     void *arg)
 {
 	struct loop *loop = xcalloc(1, sizeof *loop);
+	long per_shard = max_transfers < SHARD_TRANSFERS ? max_transfers :
+	    SHARD_TRANSFERS;
 
 	loop->base = base;
 	loop->done = done;
 	loop->arg = arg;
-	loop->multi = curl_multi_init();
-	loop->timer = evtimer_new(base, loop_timer_cb, loop);
-	if (loop->multi == NULL || loop->timer == NULL) {
-		fputs("scrape: cannot set up libcurl or libevent\n", stderr);
-		abort();
-	}
-	curl_multi_setopt(loop->multi, CURLMOPT_SOCKETFUNCTION, loop_socket_cb);
-	curl_multi_setopt(loop->multi, CURLMOPT_SOCKETDATA, loop);
-	curl_multi_setopt(loop->multi, CURLMOPT_TIMERFUNCTION,
-	    loop_timer_update_cb);
-	curl_multi_setopt(loop->multi, CURLMOPT_TIMERDATA, loop);
-	curl_multi_setopt(loop->multi, CURLMOPT_MAXCONNECTS, max_connects);
+	loop->nshards = ((size_t)max_transfers + SHARD_TRANSFERS - 1) /
+	    SHARD_TRANSFERS;
+	if (loop->nshards == 0)
+		loop->nshards = 1;
+	loop->shards = xcalloc(loop->nshards, sizeof *loop->shards);
+	for (size_t i = 0; i < loop->nshards; i++)
+		shard_init(&loop->shards[i], loop, per_shard);
 	return loop;
 }
 
 /* The caller has removed every easy handle.  curl_multi_cleanup may still
- * call the socket callback to close cached connections, so the timer and
+ * call the socket callback to close cached connections, so the timers and
  * the event base outlive it. */
 void
 loop_free(struct loop *loop)
 {
 	if (loop == NULL)
 		return;
-	curl_multi_cleanup(loop->multi);
-	event_free(loop->timer);
+	for (size_t i = 0; i < loop->nshards; i++) {
+		curl_multi_cleanup(loop->shards[i].multi);
+		event_free(loop->shards[i].timer);
+	}
+	free(loop->shards);
 	free(loop);
+}
+
+/* A shard with room, looking on from the last one used: the scheduler
+ * never has more transfers than all shards hold together. */
+static struct shard *
+loop_pick_shard(struct loop *loop)
+{
+	for (size_t n = 0; n < loop->nshards; n++) {
+		struct shard *shard = &loop->shards[loop->next];
+
+		if (shard->running < SHARD_TRANSFERS)
+			return shard;
+		loop->next = (loop->next + 1) % loop->nshards;
+	}
+	return &loop->shards[loop->next];
 }
 
 bool
 loop_add(struct loop *loop, CURL *easy, char *err, size_t errlen)
 {
-	CURLMcode rc = curl_multi_add_handle(loop->multi, easy);
+	struct shard *shard = loop_pick_shard(loop);
+	CURLMcode rc = curl_multi_add_handle(shard->multi, easy);
 
 	if (rc != CURLM_OK) {
 		snprintf(err, errlen, "curl_multi_add_handle: %s",
 		    curl_multi_strerror(rc));
 		return false;
 	}
+	shard->running++;
 	return true;
 }
 
+/* Only transfers in flight are removed, so the one multi handle that
+ * holds easy says CURLM_OK and the others refuse it. */
 void
 loop_remove(struct loop *loop, CURL *easy)
 {
-	curl_multi_remove_handle(loop->multi, easy);
+	for (size_t i = 0; i < loop->nshards; i++) {
+		if (curl_multi_remove_handle(loop->shards[i].multi, easy) ==
+		    CURLM_OK) {
+			loop->shards[i].running--;
+			return;
+		}
+	}
 }
 
 const char *

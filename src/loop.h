@@ -1,4 +1,4 @@
-/* The event loop's side of libcurl: one multi handle driven by libevent
+/* The event loop's side of libcurl: multi handles driven by libevent
  * through curl_multi_socket_action.  The only file that knows CURL_POLL_*. */
 #ifndef SCRAPE_LOOP_H
 #define SCRAPE_LOOP_H
@@ -15,7 +15,8 @@ struct loop;
  * was removed from the multi handle; it may add new transfers. */
 typedef void (*loop_done_fn)(CURL *easy, CURLcode result, void *arg);
 
-struct loop *loop_new(struct event_base *base, long max_connects,
+/* Room for max_transfers in flight at once. */
+struct loop *loop_new(struct event_base *base, long max_transfers,
     loop_done_fn done, void *arg);
 void loop_free(struct loop *loop);
 
