@@ -165,9 +165,11 @@ sched_slot_free(const struct sched *s)
 }
 
 /* A line from the input becomes a transfer, or at once a result line if
- * it can never be fetched. */
+ * it can never be fetched; with cancel_why set (the run is being
+ * interrupted) a fetchable line is cancelled before any attempt. */
 static void
-sched_accept_line(struct sched *s, const struct input_line *line)
+sched_accept_line(struct sched *s, const struct input_line *line,
+    const char *cancel_why)
 {
 	struct task *t;
 	CURLU *parsed = NULL;
@@ -184,6 +186,8 @@ sched_accept_line(struct sched *s, const struct input_line *line)
 	} else if (parsed == NULL) {
 		task_set_invalid(t, why);
 		sched_finish(s, t);
+	} else if (cancel_why != NULL) {
+		sched_give_up(s, t, ERR_CANCELLED, cancel_why);
 	} else {
 		sched_start_attempt(s, t);
 	}
@@ -207,7 +211,7 @@ sched_read(struct sched *s)
 	    sched_live(s) < s->max_live) {
 		switch (input_next(s->input, &line)) {
 		case INPUT_LINE:
-			sched_accept_line(s, &line);
+			sched_accept_line(s, &line, NULL);
 			break;
 		case INPUT_AGAIN:
 			return;
@@ -368,24 +372,8 @@ sched_cancel_buffered(struct sched *s, const char *why)
 	struct input_line line;
 
 	input_stop_reading(s->input);
-	while (input_next(s->input, &line) == INPUT_LINE) {
-		struct task *t;
-		char reason[256];
-
-		if (s->resume != NULL &&
-		    resume_done(s->resume, line.text, line.len))
-			continue;
-		t = task_new(line.text, line.len, NULL, s->opts);
-		if (line.verdict != LINE_URL) {
-			task_set_invalid(t, line_verdict_message(line.verdict));
-			sched_finish(s, t);
-		} else if (!url_check(line.text, reason, sizeof reason)) {
-			task_set_invalid(t, reason);
-			sched_finish(s, t);
-		} else {
-			sched_give_up(s, t, ERR_CANCELLED, why);
-		}
-	}
+	while (input_next(s->input, &line) == INPUT_LINE)
+		sched_accept_line(s, &line, why);
 }
 
 static void
