@@ -110,12 +110,18 @@ transport_verdict(CURLcode code, long status)
 }
 
 struct verdict
-retry_classify(CURLcode code, long status, bool too_large)
+retry_classify(CURLcode code, long status, enum retry_stop stop)
 {
 	struct verdict v = { ERR_NONE, false };
 
-	if (too_large) {
+	if (stop == STOP_TOO_LARGE) {
 		v.kind = ERR_TOO_LARGE;
+		return v;
+	}
+	/* A refused address fails the connection; had another address of
+	 * the host connected, the transfer would not have failed. */
+	if (stop == STOP_BLOCKED && code != CURLE_OK) {
+		v.kind = ERR_BLOCKED;
 		return v;
 	}
 	if (code != CURLE_OK)

@@ -16,10 +16,17 @@ struct verdict {
 	bool retryable;
 };
 
-/* Judge one finished attempt from libcurl's result code and the HTTP
- * status (0 when no response arrived).  too_large tells that scrape's own
- * write callback stopped the body at --max-size. */
-struct verdict retry_classify(CURLcode code, long status, bool too_large);
+/* Why scrape itself stopped an attempt, if it did. */
+enum retry_stop {
+	STOP_NONE,
+	STOP_TOO_LARGE,   /* the write callback cut the body at --max-size */
+	STOP_BLOCKED      /* --no-private refused the address to connect to */
+};
+
+/* Judge one finished attempt from libcurl's result code, the HTTP status
+ * (0 when no response arrived) and what scrape itself stopped. */
+struct verdict retry_classify(CURLcode code, long status,
+    enum retry_stop stop);
 
 /* Seconds to wait before retry number k (1-based): base*2^(k-1) stretched
  * by jitter in [0, 1) to at most double, at least retry_after when that

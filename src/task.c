@@ -356,11 +356,8 @@ task_finish_attempt(struct task *t, CURLcode code, CURL **easy)
 	struct verdict v;
 
 	*easy = task_collect(t);
-	v = retry_classify(code, t->status, t->too_large);
-	if (code != CURLE_OK && t->blocked[0] != '\0') {
-		v.kind = ERR_BLOCKED;
-		v.retryable = false;
-	}
+	v = retry_classify(code, t->status, t->too_large ? STOP_TOO_LARGE :
+	    t->blocked[0] != '\0' ? STOP_BLOCKED : STOP_NONE);
 	t->kind = v.kind;
 	task_describe(t, code);
 	return v;

@@ -25,7 +25,8 @@ struct case_ {
 static void
 assert_verdict(const struct case_ *c)
 {
-	struct verdict v = retry_classify(c->code, c->status, c->too_large);
+	struct verdict v = retry_classify(c->code, c->status,
+	    c->too_large ? STOP_TOO_LARGE : STOP_NONE);
 
 	ck_assert_msg(v.kind == c->kind,
 	    "%s (code %d, status %ld%s): kind \"%s\", want \"%s\"", c->what,
@@ -154,12 +155,29 @@ START_TEST(test_classify_redirect_to_other_scheme)
 }
 END_TEST
 
+/* --no-private refused the address: kind blocked, final; but if another
+ * address of the host connected and the transfer went on, its own
+ * outcome counts. */
+START_TEST(test_classify_blocked)
+{
+	struct verdict v = retry_classify(CURLE_COULDNT_CONNECT, 0, STOP_BLOCKED);
+
+	ck_assert_int_eq(v.kind, ERR_BLOCKED);
+	ck_assert(!v.retryable);
+	v = retry_classify(CURLE_OK, 200, STOP_BLOCKED);
+	ck_assert_int_eq(v.kind, ERR_NONE);
+	v = retry_classify(CURLE_OK, 503, STOP_BLOCKED);
+	ck_assert_int_eq(v.kind, ERR_HTTP);
+	ck_assert(v.retryable);
+}
+END_TEST
+
 /* Whatever libcurl reports, a transport failure is never "ok" and is
  * retried unless it is one of the final kinds. */
 START_TEST(test_classify_every_curl_code)
 {
 	for (int code = 1; code < CURL_LAST; code++) {
-		struct verdict v = retry_classify((CURLcode)code, 0, false);
+		struct verdict v = retry_classify((CURLcode)code, 0, STOP_NONE);
 
 		ck_assert_msg(v.kind != ERR_NONE, "code %d classified ok",
 		    code);
@@ -412,6 +430,7 @@ retry_suite(void)
 	tcase_add_loop_test(tc, test_classify_too_large_wins, 0,
 	    (int)(sizeof too_large_cases / sizeof too_large_cases[0]));
 	tcase_add_test(tc, test_classify_redirect_to_other_scheme);
+	tcase_add_test(tc, test_classify_blocked);
 	tcase_add_test(tc, test_classify_every_curl_code);
 	suite_add_tcase(s, tc);
 
