@@ -104,8 +104,7 @@ struct job {
 	size_t				 total;		/* /big, /chunked */
 	size_t				 sent;
 	size_t				 piece;
-	struct job			*prev;
-	struct job			*next;
+	LIST_ENTRY(job)			 link;		/* on S.jobs */
 };
 
 enum raw_mode {
@@ -125,8 +124,7 @@ struct rawconn {
 	unsigned long		 pad;		/* RAW_ENDLESS: next header number */
 	struct event		*tick;		/* RAW_ENDLESS pacing */
 	bool			 counted;	/* holds one of the in-flight */
-	struct rawconn		*prev;
-	struct rawconn		*next;
+	LIST_ENTRY(rawconn)	 link;		/* on S.raws */
 };
 
 /* A per-key request counter, for /flaky and /retry-after*. */
@@ -175,8 +173,8 @@ static struct {
 	EVP_PKEY		*tls_key;
 	int			 tls_ex_index;	/* SSL ex_data: handshake seen */
 
-	struct job		*jobs;
-	struct rawconn		*raws;
+	LIST_HEAD(, job)	 jobs;
+	LIST_HEAD(, rawconn)	 raws;
 	struct keyent		*keys;
 
 	unsigned char		*gz;
@@ -419,10 +417,7 @@ job_new(struct evhttp_request *req)
 
 	j->req = req;
 	j->evcon = evhttp_request_get_connection(req);
-	j->next = S.jobs;
-	if (S.jobs != NULL)
-		S.jobs->prev = j;
-	S.jobs = j;
+	LIST_INSERT_HEAD(&S.jobs, j, link);
 	return j;
 }
 
@@ -436,12 +431,7 @@ job_free(struct job *j)
 		event_free(j->timer);
 	if (j->watch != NULL)
 		event_free(j->watch);
-	if (j->prev != NULL)
-		j->prev->next = j->next;
-	else
-		S.jobs = j->next;
-	if (j->next != NULL)
-		j->next->prev = j->prev;
+	LIST_REMOVE(j, link);
 	free(j);
 }
 
@@ -1356,12 +1346,7 @@ raw_free(struct rawconn *c)
 	if (c->tick != NULL)
 		event_free(c->tick);
 	bufferevent_free(c->bev);
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		S.raws = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
+	LIST_REMOVE(c, link);
 	free(c);
 }
 
@@ -1379,10 +1364,7 @@ raw_accept(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	c->mode = RAW_READING;
-	c->next = S.raws;
-	if (S.raws != NULL)
-		S.raws->prev = c;
-	S.raws = c;
+	LIST_INSERT_HEAD(&S.raws, c, link);
 	bufferevent_setcb(c->bev, raw_read, raw_written, raw_event, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
@@ -1775,15 +1757,15 @@ teardown(void)
 {
 	struct keyent *k;
 
-	while (S.raws != NULL)
-		raw_free(S.raws);
+	while (!LIST_EMPTY(&S.raws))
+		raw_free(LIST_FIRST(&S.raws));
 	evconnlistener_free(S.raw_listener);
 	/* Frees every connection; job_closed frees their jobs. */
 	evhttp_free(S.http);
 	evhttp_free(S.https);
-	while (S.jobs != NULL) {
-		S.jobs->evcon = NULL;
-		job_free(S.jobs);
+	while (!LIST_EMPTY(&S.jobs)) {
+		LIST_FIRST(&S.jobs)->evcon = NULL;
+		job_free(LIST_FIRST(&S.jobs));
 	}
 	while ((k = S.keys) != NULL) {
 		S.keys = k->next;
