@@ -184,17 +184,22 @@ input_advance(struct input *in)
 	in->may_read = false;
 }
 
-/* Read one chunk from the current source.  On return either bytes are
- * buffered, or the status says why not. */
-static enum input_status
-input_fill(struct input *in, bool *eof)
+/* What one read of the current source gave. */
+enum fill {
+	FILL_DATA,     /* bytes are buffered */
+	FILL_AGAIN,    /* not readable yet: the ready callback will say */
+	FILL_EOF,
+	FILL_ERROR     /* in->error says what */
+};
+
+static enum fill
+input_fill(struct input *in)
 {
 	struct source *src = &in->sources[in->current];
 	ssize_t n;
 
-	*eof = false;
 	if (src->pollable && !in->may_read && input_wait(in, src))
-		return INPUT_AGAIN;
+		return FILL_AGAIN;
 	/* One read per readiness event: a second could block on a pipe. */
 	in->may_read = false;
 	do
@@ -202,17 +207,15 @@ input_fill(struct input *in, bool *eof)
 	while (n == -1 && errno == EINTR);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
 	    input_wait(in, src))
-		return INPUT_AGAIN;
+		return FILL_AGAIN;
 	if (n == -1) {
 		snprintf(in->error, sizeof in->error, "cannot read '%s': %s",
 		    src->name, strerror(errno));
-		*eof = true;
-		return INPUT_ERROR;
+		return FILL_ERROR;
 	}
 	in->pos = 0;
 	in->end = (size_t)n;
-	*eof = n == 0;
-	return INPUT_LINE;
+	return n == 0 ? FILL_EOF : FILL_DATA;
 }
 
 /* Cut the next line out of the buffer; false when it has no newline
@@ -236,40 +239,45 @@ input_take_line(struct input *in, struct input_line *out)
 	return true;
 }
 
+/* The current source ended.  A last line without a newline is still a
+ * line, unless a read error cut it short; true when it is one to hand
+ * out. */
+static bool
+input_end_source(struct input *in, bool failed, struct input_line *out)
+{
+	bool got = false;
+
+	if (line_pending(in->line)) {
+		out->verdict = line_finish(in->line, &out->text, &out->len,
+		    &out->total);
+		got = !failed && out->verdict != LINE_SKIP;
+	}
+	input_advance(in);
+	return got;
+}
+
 enum input_status
 input_next(struct input *in, struct input_line *out)
 {
 	for (;;) {
-		enum input_status st;
-		bool eof;
-
-		while (in->pos < in->end) {
+		while (in->pos < in->end)
 			if (input_take_line(in, out) &&
 			    out->verdict != LINE_SKIP)
 				return INPUT_LINE;
-		}
 		if (in->stopped || in->current >= in->nsources)
 			return INPUT_EOF;
-		st = input_fill(in, &eof);
-		if (st == INPUT_AGAIN)
-			return st;
-		if (!eof)
-			continue;
-		/* A last line without a newline is still a line; but after a
-		 * read error it is cut short, so it is dropped. */
-		if (st != INPUT_ERROR && line_pending(in->line)) {
-			out->verdict = line_finish(in->line, &out->text,
-			    &out->len, &out->total);
-			input_advance(in);
-			if (out->verdict != LINE_SKIP)
+		switch (input_fill(in)) {
+		case FILL_DATA:
+			break;
+		case FILL_AGAIN:
+			return INPUT_AGAIN;
+		case FILL_EOF:
+			if (input_end_source(in, false, out))
 				return INPUT_LINE;
-			continue;
+			break;
+		case FILL_ERROR:
+			input_end_source(in, true, out);
+			return INPUT_ERROR;
 		}
-		if (line_pending(in->line))
-			line_finish(in->line, &out->text, &out->len,
-			    &out->total);
-		input_advance(in);
-		if (st == INPUT_ERROR)
-			return st;
 	}
 }
