@@ -873,6 +873,42 @@ START_TEST(test_exit_status_and_totals)
 }
 END_TEST
 
+/* A FILE that fails part way (reading /proc/self/mem says EIO): one line
+ * naming it, the other FILEs still read and fetched, exit 2. */
+START_TEST(test_read_error_mid_run)
+{
+	char *a = server_url(srv, "/ok/a");
+	char *b = server_url(srv, "/ok/b");
+	char *la = NULL, *lb = NULL;
+	char *pa, *pb;
+	struct run *run;
+	struct lines *lines;
+
+	if (asprintf(&la, "%s\n", a) < 0 || asprintf(&lb, "%s\n", b) < 0)
+		ck_abort();
+	pa = tmpfile_write(la, strlen(la));
+	pb = tmpfile_write(lb, strlen(lb));
+	run = run_scrapef(NULL, 20, pa, "/proc/self/mem", pb, NULL);
+	ck_assert_int_eq(run->exit_status, 2);
+	ck_assert_ptr_nonnull(strstr(run->err,
+	    "scrape: cannot read '/proc/self/mem': "));
+	lines = lines_parse(run->out, run->out_len);
+	ck_assert_uint_eq(lines->n, 2);
+	ck_assert(jbool(lines_find(lines, a), "ok"));
+	ck_assert(jbool(lines_find(lines, b), "ok"));
+	lines_free(lines);
+	run_free(run);
+	unlink(pa);
+	unlink(pb);
+	free(pa);
+	free(pb);
+	free(la);
+	free(lb);
+	free(a);
+	free(b);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -902,6 +938,7 @@ main(void)
 	tcase_add_test(tc, test_quiet);
 	tcase_add_test(tc, test_closed_stdout);
 	tcase_add_test(tc, test_exit_status_and_totals);
+	tcase_add_test(tc, test_read_error_mid_run);
 	suite_add_tcase(suite, tc);
 	sr = srunner_create(suite);
 	srunner_run_all(sr, CK_NORMAL);
