@@ -219,7 +219,6 @@ run_finish(struct run *run)
 	enum sched_outcome outcome = sched_outcome(run->sched);
 	const struct summary_counts *c = summary_counts(run->summary);
 	double secs = elapsed_s(run);
-	int status;
 
 	switch (outcome) {
 	case SCHED_FATAL:
@@ -244,10 +243,8 @@ run_finish(struct run *run)
 		return sched_signal(run->sched) == SIGTERM ? EXIT_SIGTERM :
 		    EXIT_SIGINT;
 	if (sched_input_failed(run->sched))
-		status = EXIT_USAGE;
-	else
-		status = c->failed > 0 ? EXIT_SOME_FAILED : EXIT_ALL_OK;
-	return status;
+		return EXIT_USAGE;
+	return c->failed > 0 ? EXIT_SOME_FAILED : EXIT_ALL_OK;
 }
 
 /* Reverse order of creation; the scheduler's libcurl handles go before
