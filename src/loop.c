@@ -21,6 +21,7 @@ struct shard {
 	CURLM *multi;
 	struct event *timer;
 	size_t running;
+	bool added;                /* on the loop's list of shards to start */
 };
 
 struct loop {
@@ -28,6 +29,9 @@ struct loop {
 	struct shard *shards;
 	size_t nshards;
 	size_t next;               /* where loop_add looks for room first */
+	struct shard **added;      /* shards given transfers while draining */
+	size_t nadded;
+	bool draining;
 	loop_done_fn done;
 	void *arg;
 	char fatal[256];
@@ -73,10 +77,8 @@ loop_drain(struct shard *shard)
 	}
 }
 
-/* The socket's context may be freed inside curl_multi_socket_action (a
- * CURL_POLL_REMOVE), so nothing here touches it after the call. */
-static void
-loop_action(struct shard *shard, curl_socket_t fd, int ev_bitmask)
+static bool
+loop_socket_action(struct shard *shard, curl_socket_t fd, int ev_bitmask)
 {
 	int running;
 	CURLMcode rc;
@@ -84,9 +86,47 @@ loop_action(struct shard *shard, curl_socket_t fd, int ev_bitmask)
 	rc = curl_multi_socket_action(shard->multi, fd, ev_bitmask, &running);
 	if (rc != CURLM_OK) {
 		loop_fail(shard->loop, "curl_multi_socket_action", rc);
-		return;
+		return false;
 	}
+	return true;
+}
+
+/* Transfers added while finished ones were drained start here, in the
+ * same turn of the event loop, instead of on their shard's timer in the
+ * next.  A new transfer mostly takes the connection a finished one just
+ * left; started now, its socket is watched again before libevent applies
+ * its changelist, so the socket's removal and re-adding cancel out and
+ * cost no epoll_ctl at all.  Transfers added by this round (ones that
+ * fail at once) wait for the timer, so one event cannot run the whole
+ * input list without the output being flushed. */
+static void
+loop_start_added(struct loop *loop)
+{
+	size_t n = loop->nadded;
+
+	loop->nadded = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct shard *shard = loop->added[i];
+
+		shard->added = false;
+		if (loop_socket_action(shard, CURL_SOCKET_TIMEOUT, 0))
+			loop_drain(shard);
+	}
+}
+
+/* The socket's context may be freed inside curl_multi_socket_action (a
+ * CURL_POLL_REMOVE), so nothing here touches it after the call. */
+static void
+loop_action(struct shard *shard, curl_socket_t fd, int ev_bitmask)
+{
+	struct loop *loop = shard->loop;
+
+	if (!loop_socket_action(shard, fd, ev_bitmask))
+		return;
+	loop->draining = true;
 	loop_drain(shard);
+	loop->draining = false;
+	loop_start_added(loop);
 }
 
 static void
@@ -207,6 +247,7 @@ loop_new(struct event_base *base, long max_transfers, loop_done_fn done,
 	if (loop->nshards == 0)
 		loop->nshards = 1;
 	loop->shards = xcalloc(loop->nshards, sizeof *loop->shards);
+	loop->added = xcalloc(loop->nshards, sizeof *loop->added);
 	for (size_t i = 0; i < loop->nshards; i++)
 		shard_init(&loop->shards[i], loop, per_shard);
 	return loop;
@@ -224,6 +265,7 @@ loop_free(struct loop *loop)
 		curl_multi_cleanup(loop->shards[i].multi);
 		event_free(loop->shards[i].timer);
 	}
+	free(loop->added);
 	free(loop->shards);
 	free(loop);
 }
@@ -255,6 +297,10 @@ loop_add(struct loop *loop, CURL *easy, char *err, size_t errlen)
 		return false;
 	}
 	shard->running++;
+	if (loop->draining && !shard->added) {
+		shard->added = true;
+		loop->added[loop->nadded++] = shard;
+	}
 	return true;
 }
 

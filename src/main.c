@@ -99,7 +99,11 @@ fit_file_limit(struct options *opts)
 
 /* libevent's default clock on Linux is CLOCK_MONOTONIC_COARSE, a tick
  * of several milliseconds: a retry wait of exactly Retry-After would end
- * a few milliseconds early by the clock elapsed_ms is measured with. */
+ * a few milliseconds early by the clock elapsed_ms is measured with.
+ * The epoll changelist folds a socket's removal and re-adding within one
+ * turn (a finished transfer's connection taken by the next) into no
+ * epoll_ctl at all; scrape never dup()s a watched descriptor, the one
+ * case the changelist gets wrong. */
 static struct event_base *
 precise_event_base(void)
 {
@@ -108,7 +112,8 @@ precise_event_base(void)
 
 	if (cfg == NULL)
 		return NULL;
-	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER |
+	    EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
 	base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	return base;
