@@ -313,16 +313,7 @@ sched_new(struct event_base *base, const struct options *opts,
 	 * a retry: beyond that reading waits, so memory follows -c. */
 	s->max_live = 2 * (size_t)opts->concurrency + 64;
 	s->idle = xcalloc((size_t)opts->concurrency, sizeof *s->idle);
-	for (size_t i = 0; i < opts->nheaders; i++) {
-		struct curl_slist *l = curl_slist_append(s->headers,
-		    opts->headers[i]);
-
-		if (l == NULL) {
-			fputs("scrape: out of memory\n", stderr);
-			abort();
-		}
-		s->headers = l;
-	}
+	s->headers = task_headers_new(opts);
 	s->loop = loop_new(base, opts->concurrency, sched_done_cb, s);
 	output_defer(output, base, sched_output_failed, s);
 	input_set_ready(input, sched_input_ready, s);

@@ -27,10 +27,14 @@ void task_list_push_back(struct task_list *l, struct task *t);
 struct task *task_list_pop(struct task_list *l);
 void task_list_remove(struct task_list *l, struct task *t);
 
+/* The request headers every transfer sends: -H, User-Agent and
+ * Accept-Encoding.  Free with curl_slist_free_all. */
+struct curl_slist *task_headers_new(const struct options *opts);
+
 /* A new easy handle with every option that is the same for all URLs.
- * headers (owned by the caller) must outlive it.  use_proxy_env false
- * spares libcurl looking the proxy variables up for every transfer.
- * NULL on failure. */
+ * headers, from task_headers_new (owned by the caller), must outlive
+ * it.  use_proxy_env false spares libcurl looking the proxy variables up
+ * for every transfer.  NULL on failure. */
 CURL *task_easy_new(const struct options *opts, struct curl_slist *headers,
     bool use_proxy_env);
 

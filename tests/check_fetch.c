@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -371,6 +372,50 @@ START_TEST(test_request_headers)
 }
 END_TEST
 
+/* How many header lines of the echoed request start with name. */
+static int
+header_count(const char *echo, const char *name)
+{
+	size_t len = strlen(name);
+	int n = 0;
+
+	for (const char *p = echo; p != NULL && *p != '\0';
+	    p = strchr(p, '\n'), p = p != NULL ? p + 1 : NULL)
+		if (strncasecmp(p, name, len) == 0)
+			n++;
+	return n;
+}
+
+/* A header given with -H replaces scrape's own of that name rather than
+ * going out beside it, and -A '' sends no User-Agent at all. */
+START_TEST(test_request_headers_override)
+{
+	char *url = server_url(srv, "/headers");
+	const char *mine[] = { "--body", "-H", "user-agent: mine/1", "-H",
+	    "Accept-Encoding: identity", NULL };
+	const char *none[] = { "--body", "-A", "", NULL };
+	struct lines *lines;
+	struct run *run;
+	cJSON *o = scrape_one(url, &lines, &run, mine);
+	const char *body = jstr(o, "body");
+
+	ck_assert_int_eq(header_count(body, "User-Agent:"), 1);
+	ck_assert_ptr_nonnull(strstr(body, "user-agent: mine/1\n"));
+	ck_assert_int_eq(header_count(body, "Accept-Encoding:"), 1);
+	ck_assert_ptr_nonnull(strstr(body, "Accept-Encoding: identity\n"));
+	lines_free(lines);
+	run_free(run);
+
+	o = scrape_one(url, &lines, &run, none);
+	body = jstr(o, "body");
+	ck_assert_int_eq(header_count(body, "User-Agent:"), 0);
+	ck_assert_int_eq(header_count(body, "Accept-Encoding:"), 1);
+	lines_free(lines);
+	run_free(run);
+	free(url);
+}
+END_TEST
+
 /* The -c cap holds and is reached: the server never sees more than N
  * requests at once, and sees exactly N at some point. */
 static void
@@ -619,6 +664,7 @@ main(void)
 	tcase_add_test(tc, test_utf8_body_text);
 	tcase_add_test(tc, test_body_on_every_line);
 	tcase_add_test(tc, test_request_headers);
+	tcase_add_test(tc, test_request_headers_override);
 	tcase_add_test(tc, test_concurrency_cap);
 	tcase_add_test(tc, test_connect_refused);
 	tcase_add_test(tc, test_timeout);
