@@ -27,7 +27,7 @@ struct task {
 	uint64_t bytes;
 	bool too_large;
 	struct buf body;                /* with --body only */
-	char *final_url;
+	char *final_url;                /* where redirects led; NULL: none */
 	char *content_type;
 	char retry_after[64];           /* of a 429 or 503, "" if none */
 	char blocked[64];               /* address --no-private refused */
@@ -327,11 +327,13 @@ task_attach(struct task *t, CURL *easy, char *err, size_t errlen)
 	CURLcode rc;
 
 	task_reset_attempt(t);
-	/* libcurl 7.88 keeps the URL string of a handle's previous transfer
-	 * over a new CURLOPT_CURLU unless CURLOPT_URL is cleared first. */
-	curl_easy_setopt(easy, CURLOPT_URL, NULL);
-	rc = t->parsed != NULL ? curl_easy_setopt(easy, CURLOPT_CURLU, t->parsed) :
-	    curl_easy_setopt(easy, CURLOPT_URL, t->url);
+	/* libcurl fetches the parse (CURLOPT_CURLU) and takes the URL string
+	 * only as the transfer's name.  Without the string, libcurl 7.88
+	 * rebuilds it from the parse for every transfer, a tenth of all the
+	 * instructions a request costs; and a handle given only a new parse
+	 * would keep its previous transfer's string. */
+	curl_easy_setopt(easy, CURLOPT_CURLU, t->parsed);
+	rc = curl_easy_setopt(easy, CURLOPT_URL, t->url);
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
 		return false;
@@ -380,11 +382,18 @@ task_collect(struct task *t)
 	char *s = NULL;
 	long status = 0;
 
+	long redirects = 0;
+
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	t->status = status;
+	/* Not redirected, the final URL is the URL as written. */
 	free(t->final_url);
-	curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &s);
-	t->final_url = dup_or_null(s);
+	t->final_url = NULL;
+	curl_easy_getinfo(easy, CURLINFO_REDIRECT_COUNT, &redirects);
+	if (redirects > 0) {
+		curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &s);
+		t->final_url = dup_or_null(s);
+	}
 	free(t->content_type);
 	s = NULL;
 	curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &s);
@@ -516,7 +525,10 @@ task_result(const struct task *t, struct result *r)
 	r->elapsed_ms = t->attempts > 0 ?
 	    ms_between(&t->first_start, &t->end) : 0;
 	r->bytes = t->bytes;
-	r->final_url = t->final_url;
+	if (t->final_url != NULL)
+		r->final_url = t->final_url;
+	else if (t->attempts > 0)
+		r->final_url = t->url;
 	r->content_type = t->content_type;
 	r->kind = t->kind;
 	r->message = t->message;

@@ -128,6 +128,30 @@ START_TEST(test_redirect_chain_followed)
 }
 END_TEST
 
+/* Not redirected, final_url is the URL exactly as written, not libcurl's
+ * rewriting of it (lower-case scheme, "/" for an empty path). */
+START_TEST(test_final_url_as_written)
+{
+	char *plain = server_url(srv, "");
+	char *upper = server_url(srv, "/status/200?q=1");
+	char list[512];
+	struct lines *lines;
+	struct run *run;
+
+	memcpy(upper, "HTTP", 4);
+	snprintf(list, sizeof list, "%s\n%s\n", plain, upper);
+	run = scrape_list(list, &lines, NULL);
+	ck_assert_uint_eq(lines->n, 2);
+	for (size_t i = 0; i < lines->n; i++)
+		ck_assert_str_eq(jstr(lines->items[i], "final_url"),
+		    jstr(lines->items[i], "url"));
+	lines_free(lines);
+	run_free(run);
+	free(plain);
+	free(upper);
+}
+END_TEST
+
 START_TEST(test_too_many_redirects)
 {
 	char *url = server_url(srv, "/redirect/3");
@@ -652,6 +676,7 @@ main(void)
 	tcase_add_test(tc, test_lines_stream_while_running);
 	tcase_add_test(tc, test_http_error_status);
 	tcase_add_test(tc, test_redirect_chain_followed);
+	tcase_add_test(tc, test_final_url_as_written);
 	tcase_add_test(tc, test_too_many_redirects);
 	tcase_add_test(tc, test_no_redirects_with_max_redirs_0);
 	tcase_add_test(tc, test_redirect_loop_is_final);
