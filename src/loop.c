@@ -95,10 +95,11 @@ loop_socket_action(struct shard *shard, curl_socket_t fd, int ev_bitmask)
  * same turn of the event loop, instead of on their shard's timer in the
  * next.  A new transfer mostly takes the connection a finished one just
  * left; started now, its socket is watched again before libevent applies
- * its changelist, so the socket's removal and re-adding cancel out and
- * cost no epoll_ctl at all.  Transfers added by this round (ones that
- * fail at once) wait for the timer, so one event cannot run the whole
- * input list without the output being flushed. */
+ * its changelist, which folds the removal and the re-adding into one
+ * epoll_ctl instead of two, and its request goes out a turn earlier.
+ * Transfers added by this round (ones that fail at once) wait for the
+ * timer, so one event cannot run the whole input list without the
+ * output being flushed. */
 static void
 loop_start_added(struct loop *loop)
 {

@@ -101,9 +101,9 @@ fit_file_limit(struct options *opts)
  * of several milliseconds: a retry wait of exactly Retry-After would end
  * a few milliseconds early by the clock elapsed_ms is measured with.
  * The epoll changelist folds a socket's removal and re-adding within one
- * turn (a finished transfer's connection taken by the next) into no
- * epoll_ctl at all; scrape never dup()s a watched descriptor, the one
- * case the changelist gets wrong. */
+ * turn (a finished transfer's connection taken by the next) into one
+ * epoll_ctl instead of two; scrape never dup()s a watched descriptor,
+ * the one case the changelist gets wrong. */
 static struct event_base *
 precise_event_base(void)
 {

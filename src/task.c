@@ -206,9 +206,10 @@ task_headers_new(const struct options *opts)
 		list = headers_add(list, opts->headers[i]);
 	if (opts->user_agent[0] != '\0' &&
 	    !headers_name(opts, "User-Agent")) {
-		char *ua = xmalloc(strlen(opts->user_agent) + sizeof "User-Agent: ");
+		size_t size = sizeof "User-Agent: " + strlen(opts->user_agent);
+		char *ua = xmalloc(size);
 
-		sprintf(ua, "User-Agent: %s", opts->user_agent);
+		snprintf(ua, size, "User-Agent: %s", opts->user_agent);
 		list = headers_add(list, ua);
 		free(ua);
 	}
@@ -380,9 +381,7 @@ task_collect(struct task *t)
 {
 	CURL *easy = t->easy;
 	char *s = NULL;
-	long status = 0;
-
-	long redirects = 0;
+	long status = 0, redirects = 0;
 
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	t->status = status;
