@@ -2,7 +2,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
+#include "watch.h"
 #include "xmalloc.h"
 
 /* Transfers per multi handle.  libcurl 7.88 walks every connection to a
@@ -32,16 +34,11 @@ struct loop {
 	struct shard **added;      /* shards given transfers while draining */
 	size_t nadded;
 	bool draining;
+	struct watch *watch;       /* the sockets libcurl asked us to watch */
 	loop_done_fn done;
 	void *arg;
 	char fatal[256];
 	bool failed;
-};
-
-/* The libevent event of one socket that libcurl asked us to watch. */
-struct sock {
-	struct shard *shard;
-	struct event *ev;
 };
 
 static void
@@ -128,19 +125,19 @@ loop_action(struct shard *shard, curl_socket_t fd, int ev_bitmask)
 	loop_drain(shard);
 	loop->draining = false;
 	loop_start_added(loop);
+	watch_settle(loop->watch);
 }
 
 static void
-loop_event_cb(evutil_socket_t fd, short what, void *arg)
+loop_ready_cb(evutil_socket_t fd, short what, void *shard)
 {
-	struct sock *s = arg;
 	int bits = 0;
 
 	if (what & EV_READ)
 		bits |= CURL_CSELECT_IN;
 	if (what & EV_WRITE)
 		bits |= CURL_CSELECT_OUT;
-	loop_action(s->shard, fd, bits);
+	loop_action(shard, fd, bits);
 }
 
 static void
@@ -167,50 +164,34 @@ loop_timer_update_cb(CURLM *multi, long timeout_ms, void *arg)
 	return 0;
 }
 
-static void
-sock_free(struct sock *s)
-{
-	event_free(s->ev);
-	free(s);
-}
-
-/* CURLMOPT_SOCKETFUNCTION.  The event is re-assigned for each change of
- * interest, so it is deleted first: event_assign on a pending event would
- * corrupt libevent's lists. */
+/* CURLMOPT_SOCKETFUNCTION: the socket is watched on behalf of its shard. */
 static int
 loop_socket_cb(CURL *easy, curl_socket_t fd, int what, void *arg,
     void *sockp)
 {
 	struct shard *shard = arg;
-	struct sock *s = sockp;
-	short kind = EV_PERSIST;
+	short kind = 0;
 
 	if (what == CURL_POLL_REMOVE) {
-		if (s != NULL) {
-			curl_multi_assign(shard->multi, fd, NULL);
-			sock_free(s);
-		}
+		watch_unset(shard->loop->watch, fd);
 		return 0;
 	}
 	if (what & CURL_POLL_IN)
 		kind |= EV_READ;
 	if (what & CURL_POLL_OUT)
 		kind |= EV_WRITE;
-	if (s == NULL) {
-		s = xmalloc(sizeof *s);
-		s->shard = shard;
-		s->ev = event_new(shard->loop->base, fd, kind, loop_event_cb, s);
-		if (s->ev == NULL) {
-			free(s);
-			return -1;
-		}
-		curl_multi_assign(shard->multi, fd, s);
-	} else {
-		event_del(s->ev);
-		event_assign(s->ev, shard->loop->base, fd, kind, loop_event_cb,
-		    s);
-	}
-	return event_add(s->ev, NULL) == 0 ? 0 : -1;
+	return watch_set(shard->loop->watch, fd, kind, shard);
+}
+
+/* CURLOPT_CLOSESOCKETFUNCTION, for every connection libcurl opens: the
+ * watch must hear of a close before the descriptor can be reused. */
+static int
+loop_close_cb(void *arg, curl_socket_t fd)
+{
+	struct loop *loop = arg;
+
+	watch_closing(loop->watch, fd);
+	return close(fd);
 }
 
 static void
@@ -249,6 +230,7 @@ loop_new(struct event_base *base, long max_transfers, loop_done_fn done,
 		loop->nshards = 1;
 	loop->shards = xcalloc(loop->nshards, sizeof *loop->shards);
 	loop->added = xcalloc(loop->nshards, sizeof *loop->added);
+	loop->watch = watch_new(base, loop_ready_cb);
 	for (size_t i = 0; i < loop->nshards; i++)
 		shard_init(&loop->shards[i], loop, per_shard);
 	return loop;
@@ -266,6 +248,7 @@ loop_free(struct loop *loop)
 		curl_multi_cleanup(loop->shards[i].multi);
 		event_free(loop->shards[i].timer);
 	}
+	watch_free(loop->watch);
 	free(loop->added);
 	free(loop->shards);
 	free(loop);
@@ -290,8 +273,12 @@ bool
 loop_add(struct loop *loop, CURL *easy, char *err, size_t errlen)
 {
 	struct shard *shard = loop_pick_shard(loop);
-	CURLMcode rc = curl_multi_add_handle(shard->multi, easy);
+	CURLMcode rc;
 
+	/* Connections take these from the transfer that opens them. */
+	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, loop_close_cb);
+	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, loop);
+	rc = curl_multi_add_handle(shard->multi, easy);
 	if (rc != CURLM_OK) {
 		snprintf(err, errlen, "curl_multi_add_handle: %s",
 		    curl_multi_strerror(rc));
@@ -314,9 +301,10 @@ loop_remove(struct loop *loop, CURL *easy)
 		if (curl_multi_remove_handle(loop->shards[i].multi, easy) ==
 		    CURLM_OK) {
 			loop->shards[i].running--;
-			return;
+			break;
 		}
 	}
+	watch_settle(loop->watch);
 }
 
 const char *

@@ -440,6 +440,29 @@ START_TEST(test_request_headers_override)
 }
 END_TEST
 
+/* A server that closes every connection after one answer: each transfer
+ * opens a new connection, whose descriptor is mostly the one just closed,
+ * in the same turn of the event loop.  Every URL still succeeds, and none
+ * waits for the timeout, as one would whose socket the loop wrongly took
+ * for the closed one it was still watching. */
+START_TEST(test_server_closes_every_connection)
+{
+	char *list = server_url_list(srv, 300, "/close/%zu");
+	const char *args[] = { "-c", "8", "-t", "5", "-r", "0", NULL };
+	struct lines *lines;
+	struct run *run = scrape_list(list, &lines, args);
+
+	ck_assert_int_eq(run->exit_status, 0);
+	ck_assert_uint_eq(lines->n, 300);
+	for (size_t i = 0; i < lines->n; i++)
+		ck_assert(jbool(lines->items[i], "ok"));
+	ck_assert_int_eq(server_stat(srv, "requests"), 300);
+	lines_free(lines);
+	run_free(run);
+	free(list);
+}
+END_TEST
+
 /* The -c cap holds and is reached: the server never sees more than N
  * requests at once, and sees exactly N at some point. */
 static void
@@ -690,6 +713,7 @@ main(void)
 	tcase_add_test(tc, test_body_on_every_line);
 	tcase_add_test(tc, test_request_headers);
 	tcase_add_test(tc, test_request_headers_override);
+	tcase_add_test(tc, test_server_closes_every_connection);
 	tcase_add_test(tc, test_concurrency_cap);
 	tcase_add_test(tc, test_connect_refused);
 	tcase_add_test(tc, test_timeout);

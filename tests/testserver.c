@@ -543,6 +543,16 @@ h_status(struct evhttp_request *req, const char *rest)
 	reply_text(req, (int)code, body);
 }
 
+/* /close: answer, then close the connection (Connection: close), so a
+ * client must open a new one for its next request. */
+static void
+h_close(struct evhttp_request *req, const char *rest)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Connection",
+	    "close");
+	reply_text(req, 200, "closing\n");
+}
+
 /* A /delay job's time is up: answer. */
 static void
 delay_fire(evutil_socket_t fd, short what, void *arg)
@@ -928,6 +938,7 @@ static const struct route http_routes[] = {
 	{ "/ok", h_ok },
 	{ "/p", h_page },
 	{ "/status", h_status },
+	{ "/close", h_close },
 	{ "/delay", h_delay },
 	{ "/flaky", h_flaky },
 	{ "/retry-after", h_retry_after },
