@@ -112,19 +112,20 @@ loop_start_added(struct loop *loop)
 	}
 }
 
-/* The socket's context may be freed inside curl_multi_socket_action (a
- * CURL_POLL_REMOVE), so nothing here touches it after the call. */
+/* One socket event or shard timer: libcurl acts, finished transfers are
+ * reported, the ones that made room for start, and the watch settles
+ * before the event loop polls again. */
 static void
 loop_action(struct shard *shard, curl_socket_t fd, int ev_bitmask)
 {
 	struct loop *loop = shard->loop;
 
-	if (!loop_socket_action(shard, fd, ev_bitmask))
-		return;
-	loop->draining = true;
-	loop_drain(shard);
-	loop->draining = false;
-	loop_start_added(loop);
+	if (loop_socket_action(shard, fd, ev_bitmask)) {
+		loop->draining = true;
+		loop_drain(shard);
+		loop->draining = false;
+		loop_start_added(loop);
+	}
 	watch_settle(loop->watch);
 }
 
