@@ -142,18 +142,6 @@ task_proxy_env_set(void)
 	return false;
 }
 
-static struct curl_slist *
-headers_add(struct curl_slist *list, const char *header)
-{
-	struct curl_slist *l = curl_slist_append(list, header);
-
-	if (l == NULL) {
-		fputs("scrape: out of memory\n", stderr);
-		abort();
-	}
-	return l;
-}
-
 /* Whether one of the -H headers ("Name: value") is named name. */
 static bool
 headers_name(const struct options *opts, const char *name)
@@ -203,19 +191,19 @@ task_headers_new(const struct options *opts)
 	char line[256];
 
 	for (size_t i = 0; i < opts->nheaders; i++)
-		list = headers_add(list, opts->headers[i]);
+		list = xcheck(curl_slist_append(list, opts->headers[i]));
 	if (opts->user_agent[0] != '\0' &&
 	    !headers_name(opts, "User-Agent")) {
 		size_t size = sizeof "User-Agent: " + strlen(opts->user_agent);
 		char *ua = xmalloc(size);
 
 		snprintf(ua, size, "User-Agent: %s", opts->user_agent);
-		list = headers_add(list, ua);
+		list = xcheck(curl_slist_append(list, ua));
 		free(ua);
 	}
 	if (!headers_name(opts, "Accept-Encoding")) {
 		accept_encoding_header(line, sizeof line);
-		list = headers_add(list, line);
+		list = xcheck(curl_slist_append(list, line));
 	}
 	return list;
 }

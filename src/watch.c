@@ -1,7 +1,6 @@
 #include "watch.h"
 
 #include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -89,11 +88,7 @@ sock_at(struct watch *w, evutil_socket_t fd)
 		return w->byfd[i];
 	s = xcalloc(1, sizeof *s);
 	s->watch = w;
-	s->ev = event_new(w->base, fd, 0, watch_event_cb, s);
-	if (s->ev == NULL) {
-		fputs("scrape: out of memory\n", stderr);
-		abort();
-	}
+	s->ev = xcheck(event_new(w->base, fd, 0, watch_event_cb, s));
 	w->byfd[i] = s;
 	return s;
 }

@@ -6,7 +6,7 @@
 
 /* Out of memory is not a condition scrape can explain or recover from
  * usefully, so it aborts here rather than in a hundred call sites. */
-static void *
+void *
 xcheck(void *p)
 {
 	if (p == NULL) {

@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+/* p, or abort if it is NULL: for what other libraries allocate (a curl
+ * header list, a libevent event), where NULL can only mean no memory. */
+void *xcheck(void *p);
 void *xmalloc(size_t size);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *ptr, size_t size);
