@@ -91,9 +91,9 @@ loop_socket_action(struct shard *shard, curl_socket_t fd, int ev_bitmask)
 /* Transfers added while finished ones were drained start here, in the
  * same turn of the event loop, instead of on their shard's timer in the
  * next.  A new transfer mostly takes the connection a finished one just
- * left; started now, its socket is watched again before libevent applies
- * its changelist, which folds the removal and the re-adding into one
- * epoll_ctl instead of two, and its request goes out a turn earlier.
+ * left; started now, it takes the socket up before the watch settles,
+ * so the socket stays registered with epoll throughout (watch.h), and
+ * its request goes out a turn earlier.
  * Transfers added by this round (ones that fail at once) wait for the
  * timer, so one event cannot run the whole input list without the
  * output being flushed. */

@@ -99,11 +99,7 @@ fit_file_limit(struct options *opts)
 
 /* libevent's default clock on Linux is CLOCK_MONOTONIC_COARSE, a tick
  * of several milliseconds: a retry wait of exactly Retry-After would end
- * a few milliseconds early by the clock elapsed_ms is measured with.
- * The epoll changelist folds a socket's removal and re-adding within one
- * turn (a finished transfer's connection taken by the next) into one
- * epoll_ctl instead of two; scrape never dup()s a watched descriptor,
- * the one case the changelist gets wrong. */
+ * a few milliseconds early by the clock elapsed_ms is measured with. */
 static struct event_base *
 precise_event_base(void)
 {
@@ -112,8 +108,7 @@ precise_event_base(void)
 
 	if (cfg == NULL)
 		return NULL;
-	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER |
-	    EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
 	base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	return base;
