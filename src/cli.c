@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <math.h>
@@ -30,7 +31,7 @@ enum {
 };
 
 /* The leading ':' makes getopt tell a missing value from an unknown option. */
-static const char short_options[] = ":c:r:t:o:qA:H:khV";
+static const char short_options[] = ":c:r:t:o:qA:H:X:d:khV";
 
 static const struct option long_options[] = {
 	{ "concurrency", required_argument, NULL, 'c' },
@@ -45,6 +46,8 @@ static const struct option long_options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "user-agent", required_argument, NULL, 'A' },
 	{ "header", required_argument, NULL, 'H' },
+	{ "method", required_argument, NULL, 'X' },
+	{ "data", required_argument, NULL, 'd' },
 	{ "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
 	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 	{ "body", no_argument, NULL, OPT_BODY },
@@ -90,6 +93,8 @@ cli_usage(FILE *out)
 "  -q, --quiet               no summary or progress on standard error\n"
 "  -A, --user-agent STR      User-Agent header (" DEFAULT_USER_AGENT ")\n"
 "  -H, --header 'Name: value'  extra request header, repeatable\n"
+"  -X, --method METHOD       request method (GET; POST with -d; HEAD: no body)\n"
+"  -d, --data STRING|@FILE   request body, form-encoded unless -H says\n"
 "      --max-redirs N        redirects to follow, 0 for none (10)\n"
 "      --max-size BYTES      largest body, suffix k, M or G (10M)\n"
 "      --body                include each response body in its line\n"
@@ -298,6 +303,34 @@ check_header_text(int code, const char *arg, bool need_colon,
 	return true;
 }
 
+/* RFC 9110's token: what a method may be made of. */
+static bool
+is_token(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!(( *s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9') || strchr("!#$%&'*+-.^_`|~", *s)))
+			return false;
+	return true;
+}
+
+/* Methods a retry may send again, per the SPEC: repeating them has the
+ * effect of sending them once (RFC 9110's idempotent methods less TRACE,
+ * which nobody scrapes with). */
+static bool
+is_idempotent(const char *method)
+{
+	static const char *const safe[] = { "GET", "HEAD", "OPTIONS", "PUT",
+	    "DELETE" };
+
+	for (size_t i = 0; i < sizeof safe / sizeof safe[0]; i++)
+		if (strcmp(method, safe[i]) == 0)
+			return true;
+	return false;
+}
+
 static void
 set_defaults(struct options *o)
 {
@@ -351,6 +384,20 @@ apply_option(struct options *o, int c, const char *arg, char *err,
 		o->headers = xrealloc(o->headers,
 		    (o->nheaders + 1) * sizeof *o->headers);
 		o->headers[o->nheaders++] = arg;
+		return true;
+	case 'X':
+		if (!is_token(arg))
+			return fail(err, errlen, "-X/--method: '%s' is not an "
+			    "HTTP method", arg);
+		o->method = arg;
+		return true;
+	case 'd':
+		if (strcmp(arg, "@-") == 0)
+			return fail(err, errlen, "-d/--data: '@-' is not "
+			    "allowed: standard input carries the URLs");
+		if (arg[0] == '@' && arg[1] == '\0')
+			return fail(err, errlen, "-d/--data: '@' names no file");
+		o->data_arg = arg;
 		return true;
 	case OPT_MAX_REDIRS:
 		return parse_count(c, arg, 0, 1000, &o->max_redirs, err, errlen);
@@ -449,9 +496,63 @@ cli_parse(int argc, char **argv, struct options *opts, char *err,
 		    "(results are appended to the --resume FILE)");
 		return CLI_ERROR;
 	}
+	opts->idempotent = is_idempotent(opts->method != NULL ? opts->method :
+	    opts->data_arg != NULL ? "POST" : "GET");
 	opts->files = argv + optind;
 	opts->nfiles = (size_t)(argc - optind);
 	return CLI_RUN;
+}
+
+/* Largest -d @FILE: a request body, not a data set. */
+#define DATA_FILE_MAX (64 * 1024 * 1024)
+
+bool
+cli_load_data(struct options *opts, char *err, size_t errlen)
+{
+	const char *path;
+	size_t cap = 4096;
+	ssize_t n;
+	int fd;
+
+	if (opts->data_arg == NULL)
+		return true;
+	if (opts->data_arg[0] != '@') {
+		opts->data_len = strlen(opts->data_arg);
+		opts->data = xmemdup0(opts->data_arg, opts->data_len);
+		return true;
+	}
+	path = opts->data_arg + 1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return fail(err, errlen, "-d/--data: cannot open '%s': %s",
+		    path, strerror(errno));
+	opts->data = xmalloc(cap);
+	opts->data_len = 0;
+	for (;;) {
+		if (opts->data_len == cap) {
+			if (cap >= DATA_FILE_MAX) {
+				close(fd);
+				return fail(err, errlen, "-d/--data: '%s' is "
+				    "larger than 64 MiB", path);
+			}
+			cap *= 2;
+			opts->data = xrealloc(opts->data, cap);
+		}
+		n = read(fd, opts->data + opts->data_len, cap - opts->data_len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			int e = errno;
+
+			close(fd);
+			return fail(err, errlen, "-d/--data: cannot read "
+			    "'%s': %s", path, strerror(e));
+		}
+		if (n == 0)
+			break;
+		opts->data_len += (size_t)n;
+	}
+	close(fd);
+	return true;
 }
 
 void
@@ -460,4 +561,6 @@ cli_free(struct options *opts)
 	free(opts->headers);
 	opts->headers = NULL;
 	opts->nheaders = 0;
+	free(opts->data);
+	opts->data = NULL;
 }

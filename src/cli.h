@@ -26,6 +26,11 @@ struct options {
 	bool body;                /* --body */
 	bool insecure;            /* -k */
 	bool no_private;          /* --no-private */
+	const char *method;       /* -X: NULL for libcurl's own choice */
+	const char *data_arg;     /* -d as given: STRING or @FILE; NULL: none */
+	char *data;               /* the request body, after cli_load_data */
+	size_t data_len;
+	bool idempotent;          /* the method may be sent twice */
 	bool progress;            /* --progress / --no-progress; default: stderr is a terminal */
 	bool progress_set;        /* whether the user chose */
 	char **files;             /* operands; none means standard input */
@@ -44,6 +49,9 @@ enum cli_result {
 enum cli_result cli_parse(int argc, char **argv, struct options *opts,
     char *err, size_t errlen);
 void cli_free(struct options *opts);
+/* Read the body -d names (STRING, or the contents of @FILE) into
+ * opts->data; false, with the reason in err, when FILE cannot be read. */
+bool cli_load_data(struct options *opts, char *err, size_t errlen);
 
 void cli_usage(FILE *out);
 void cli_version(FILE *out);

@@ -115,6 +115,7 @@ input_open(struct event_base *base, char *const *paths, size_t npaths,
 	in->base = base;
 	in->chunk = xmalloc(INPUT_CHUNK);
 	in->line = line_new();
+	line_new_source(in->line);
 	return in;
 }
 
@@ -182,6 +183,7 @@ input_advance(struct input *in)
 	source_close(&in->sources[in->current]);
 	in->current++;
 	in->may_read = false;
+	line_new_source(in->line);
 }
 
 /* What one read of the current source gave. */

@@ -13,7 +13,12 @@ struct line {
 	size_t blank_run;    /* blanks seen past the cap, not yet counted */
 	bool started;        /* a non-blank byte was seen */
 	bool pending;        /* bytes were appended since the last finish */
+	bool at_source_start; /* a byte-order mark may still come */
+	size_t bom_seen;     /* bytes of it matched so far */
 };
+
+/* UTF-8's byte-order mark, as Windows tools write at a file's start. */
+static const char bom[3] = { '\xef', '\xbb', '\xbf' };
 
 static bool
 is_blank(char c)
@@ -55,8 +60,46 @@ line_count_overflow(struct line *l, const char *p, size_t n)
 	}
 }
 
+static void line_add(struct line *l, const char *p, size_t n);
+
+void
+line_new_source(struct line *l)
+{
+	l->at_source_start = true;
+	l->bom_seen = 0;
+}
+
+/* The bytes of a mark that began but did not finish are text after all. */
+static void
+line_bom_give_up(struct line *l)
+{
+	l->at_source_start = false;
+	if (l->bom_seen > 0)
+		line_add(l, bom, l->bom_seen);
+	l->bom_seen = 0;
+}
+
 void
 line_append(struct line *l, const char *p, size_t n)
+{
+	/* The mark may arrive a byte at a time from a pipe. */
+	while (l->at_source_start && n > 0) {
+		if (*p != bom[l->bom_seen]) {
+			line_bom_give_up(l);
+			break;
+		}
+		p++;
+		n--;
+		if (++l->bom_seen == sizeof bom) {
+			l->at_source_start = false;
+			l->bom_seen = 0;
+		}
+	}
+	line_add(l, p, n);
+}
+
+static void
+line_add(struct line *l, const char *p, size_t n)
 {
 	if (n > 0)
 		l->pending = true;
@@ -107,6 +150,8 @@ line_finish(struct line *l, const char **text, size_t *len, size_t *total)
 {
 	enum line_verdict v;
 
+	if (l->at_source_start)
+		line_bom_give_up(l);
 	if (l->total <= LINE_MAX_BYTES) {
 		while (l->len > 0 && is_blank(l->text[l->len - 1]))
 			l->len--;

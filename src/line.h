@@ -23,6 +23,9 @@ struct line;
 struct line *line_new(void);
 void line_free(struct line *l);
 
+/* The next bytes appended start a new source (a FILE or standard
+ * input): a UTF-8 byte-order mark at its very start is dropped. */
+void line_new_source(struct line *l);
 /* Add bytes of the current line; p holds no newline. */
 void line_append(struct line *l, const char *p, size_t n);
 /* Whether bytes were appended since the last line_finish. */

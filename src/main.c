@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -139,6 +140,10 @@ run_open(struct run *run)
 {
 	char err[512];
 
+	if (!cli_load_data(&run->opts, err, sizeof err)) {
+		say("%s", err);
+		return EXIT_USAGE;
+	}
 	run->input = input_open(run->base, run->opts.files, run->opts.nfiles,
 	    err, sizeof err);
 	if (run->input == NULL) {
@@ -289,6 +294,11 @@ main(int argc, char **argv)
 	case CLI_RUN:
 		break;
 	}
+	/* Redirects to IDN hosts are converted inside libcurl 7.88, which
+	 * reads the host in the locale's character set: make that UTF-8, as
+	 * URLs are, whatever the environment says (LC_ALL=C, cron, env -i).
+	 * Only LC_CTYPE: numbers in the output keep the C locale's form. */
+	setlocale(LC_CTYPE, "C.UTF-8");
 	/* A closed output must show up as EPIPE from write(), not kill us
 	 * before the lines already made are accounted for. */
 	signal(SIGPIPE, SIG_IGN);

@@ -33,8 +33,20 @@ is_retryable_status(long status)
 	}
 }
 
+/*
+ * libcurl says "receive error" both for a connection that broke and for a
+ * chunked body whose framing is wrong; only its message tells them apart.
+ * The second is the server's answer being malformed, which asking again
+ * will not change.
+ */
+static bool
+is_bad_chunked(const char *message)
+{
+	return message != NULL && strstr(message, "chunked") != NULL;
+}
+
 static struct verdict
-transport_verdict(CURLcode code, long status)
+transport_verdict(CURLcode code, long status, const char *message)
 {
 	struct verdict v = { ERR_OTHER, true };
 
@@ -54,17 +66,33 @@ transport_verdict(CURLcode code, long status)
 	case CURLE_SSL_SHUTDOWN_FAILED:
 		v.kind = ERR_TLS;
 		break;
-	case CURLE_GOT_NOTHING:
 	case CURLE_RECV_ERROR:
+		if (is_bad_chunked(message)) {
+			v.kind = ERR_PROTOCOL;
+			v.retryable = false;
+		} else {
+			v.kind = ERR_RESET;
+		}
+		break;
+	case CURLE_GOT_NOTHING:
 	case CURLE_SEND_ERROR:
 	case CURLE_PARTIAL_FILE:
 	case CURLE_HTTP2_STREAM:
 		v.kind = ERR_RESET;
 		break;
+	/* Protocol failures are retried only where the fault may lie with
+	 * the connection rather than the answer: bytes that are no status
+	 * line (a reused connection holding stale bytes, a proxy's hiccup)
+	 * and HTTP/2 framing errors, which end the whole connection.  A body
+	 * whose encoding does not decode or a header over libcurl's limit is
+	 * what the server serves, every time. */
 	case CURLE_WEIRD_SERVER_REPLY:
 	case CURLE_HTTP2:
+		v.kind = ERR_PROTOCOL;
+		break;
 	case CURLE_BAD_CONTENT_ENCODING:
 		v.kind = ERR_PROTOCOL;
+		v.retryable = false;
 		break;
 	/* Input URLs are checked to be http(s) before they are fetched, so
 	 * after a 3xx an unsupported scheme is where the redirect pointed;
@@ -77,12 +105,21 @@ transport_verdict(CURLcode code, long status)
 			v.kind = ERR_PROTOCOL;
 		}
 		break;
-	/* libcurl 7.88 says "out of memory" for a header line over its
-	 * limit; with a status line already read, that is what happened. */
+	/* libcurl 7.88 says "out of memory" for headers over its limit;
+	 * with a status line already read, that is what happened. */
 	case CURLE_OUT_OF_MEMORY:
-		if (status > 0)
+		if (status > 0) {
 			v.kind = ERR_PROTOCOL;
+			v.retryable = false;
+		}
 		break;
+#if LIBCURL_VERSION_NUM >= 0x080600
+	/* libcurl 8.6 and later name it. */
+	case CURLE_TOO_LARGE:
+		v.kind = ERR_PROTOCOL;
+		v.retryable = false;
+		break;
+#endif
 	case CURLE_TOO_MANY_REDIRECTS:
 		v.kind = ERR_REDIRECT;
 		v.retryable = false;
@@ -91,8 +128,12 @@ transport_verdict(CURLcode code, long status)
 		v.kind = ERR_TOO_LARGE;
 		v.retryable = false;
 		break;
+	/* Input URLs are parsed before they are fetched, so after a 3xx a
+	 * URL libcurl cannot use is the redirect's target (a host that is
+	 * not UTF-8 or not a valid international name). */
 	case CURLE_URL_MALFORMAT:
-		v.kind = ERR_INVALID_URL;
+		v.kind = status >= 300 && status <= 399 ? ERR_REDIRECT :
+		    ERR_INVALID_URL;
 		v.retryable = false;
 		break;
 	case CURLE_ABORTED_BY_CALLBACK:
@@ -110,7 +151,8 @@ transport_verdict(CURLcode code, long status)
 }
 
 struct verdict
-retry_classify(CURLcode code, long status, enum retry_stop stop)
+retry_classify(CURLcode code, long status, enum retry_stop stop,
+    const char *message)
 {
 	struct verdict v = { ERR_NONE, false };
 
@@ -125,7 +167,7 @@ retry_classify(CURLcode code, long status, enum retry_stop stop)
 		return v;
 	}
 	if (code != CURLE_OK)
-		return transport_verdict(code, status);
+		return transport_verdict(code, status, message);
 	if (status >= 200 && status <= 299)
 		return v;
 	v.kind = ERR_HTTP;

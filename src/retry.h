@@ -24,9 +24,11 @@ enum retry_stop {
 };
 
 /* Judge one finished attempt from libcurl's result code, the HTTP status
- * (0 when no response arrived) and what scrape itself stopped. */
+ * (0 when no response arrived), what scrape itself stopped and libcurl's
+ * error message (NULL or "" when there is none), which alone tells some
+ * failures apart. */
 struct verdict retry_classify(CURLcode code, long status,
-    enum retry_stop stop);
+    enum retry_stop stop, const char *message);
 
 /* Seconds to wait before retry number k (1-based): base*2^(k-1) stretched
  * by jitter in [0, 1) to at most double, at least retry_after when that

@@ -72,16 +72,21 @@ sched_get_easy(struct sched *s)
 	return task_easy_new(s->opts, s->headers, s->proxy_env);
 }
 
-/* At most one idle handle per slot: more could never be in use. */
+/* At most one idle handle per slot: more could never be in use.  A
+ * worn handle is made as new first (task_finish_attempt says why). */
 static void
-sched_put_easy(struct sched *s, CURL *easy)
+sched_put_easy(struct sched *s, CURL *easy, bool worn)
 {
 	if (easy == NULL)
 		return;
-	if (s->nidle < (size_t)s->opts->concurrency)
+	if (s->nidle < (size_t)s->opts->concurrency) {
+		if (worn)
+			task_easy_recycle(easy, s->opts, s->headers,
+			    s->proxy_env);
 		s->idle[s->nidle++] = easy;
-	else
+	} else {
 		curl_easy_cleanup(easy);
+	}
 }
 
 /* The task is final: its line goes out now, then it is gone. */
@@ -132,7 +137,7 @@ sched_give_up(struct sched *s, struct task *t, enum errkind kind,
 	CURL *easy;
 
 	task_abandon(t, kind, message, &easy);
-	sched_put_easy(s, easy);
+	sched_put_easy(s, easy, true);
 	sched_finish(s, t);
 }
 
@@ -147,7 +152,7 @@ sched_start_attempt(struct sched *s, struct task *t)
 		return;
 	}
 	if (!task_attach(t, easy, err, sizeof err)) {
-		sched_put_easy(s, easy);
+		sched_put_easy(s, easy, true);
 		sched_give_up(s, t, ERR_INVALID_URL, err);
 		return;
 	}
@@ -269,19 +274,31 @@ sched_retry_later(struct sched *s, struct task *t)
 	task_list_push_back(&s->waiting, t);
 }
 
+/* A method that is not idempotent (POST, PATCH, ...) is sent again only
+ * when the failed attempt never sent it: a retry must not repeat what
+ * the server may already have acted on. */
+static bool
+sched_may_retry(const struct sched *s, const struct task *t,
+    struct verdict v)
+{
+	return v.retryable && task_attempts(t) <= s->opts->retries &&
+	    !sched_stopping(s) &&
+	    (s->opts->idempotent || !task_request_sent(t));
+}
+
 static void
 sched_done_cb(CURL *easy, CURLcode code, void *arg)
 {
 	struct sched *s = arg;
 	struct task *t = NULL;
 	struct verdict v;
+	bool worn;
 
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
 	task_list_remove(&s->in_flight, t);
-	v = task_finish_attempt(t, code, &easy);
-	sched_put_easy(s, easy);
-	if (v.retryable && task_attempts(t) <= s->opts->retries &&
-	    !sched_stopping(s))
+	v = task_finish_attempt(t, code, &easy, &worn);
+	sched_put_easy(s, easy, worn);
+	if (sched_may_retry(s, t, v))
 		sched_retry_later(s, t);
 	else
 		sched_finish(s, t);

@@ -21,6 +21,7 @@ struct task {
 	struct timespec first_start;
 	struct timespec end;
 	CURL *easy;                     /* attempt in flight */
+	long requests;                  /* sent in this attempt, see prereq */
 
 	/* What the last attempt got. */
 	long status;
@@ -110,6 +111,19 @@ task_opensocket_cb(void *arg, curlsocktype purpose,
 		return CURL_SOCKET_BAD;
 	}
 	return socket(address->family, address->socktype, address->protocol);
+}
+
+/* Called before every request an attempt sends: the first, each
+ * redirect's, and each of libcurl's own re-sends on a fresh connection
+ * (task_easy_worn counts on seeing those). */
+static int
+task_prereq_cb(void *arg, char *conn_primary_ip, char *conn_local_ip,
+    int conn_primary_port, int conn_local_port)
+{
+	struct task *t = arg;
+
+	t->requests++;
+	return CURL_PREREQFUNC_OK;
 }
 
 /* libcurl takes timeouts in whole milliseconds, and 0 means "none":
@@ -208,14 +222,34 @@ task_headers_new(const struct options *opts)
 	return list;
 }
 
-CURL *
-task_easy_new(const struct options *opts, struct curl_slist *headers,
-    bool use_proxy_env)
+/* -X and -d.  HEAD must go through CURLOPT_NOBODY: as a custom method
+ * libcurl would wait for a body that never comes.  POST with a body is
+ * libcurl's own, so that a 301, 302 or 303 turns it into a GET as
+ * browsers do; any other method is sent as named, redirects included. */
+static void
+task_easy_method(CURL *easy, const struct options *opts)
 {
-	CURL *easy = curl_easy_init();
+	const char *m = opts->method;
 
-	if (easy == NULL)
-		return NULL;
+	if (m != NULL && strcmp(m, "HEAD") == 0) {
+		curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+		return;
+	}
+	if (opts->data != NULL || (m != NULL && strcmp(m, "POST") == 0)) {
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)opts->data_len);
+		curl_easy_setopt(easy, CURLOPT_POSTFIELDS,
+		    opts->data != NULL ? opts->data : "");
+	}
+	if (m != NULL && strcmp(m, "POST") != 0)
+		curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, m);
+}
+
+/* Every option that is the same for all URLs. */
+static void
+task_easy_setup(CURL *easy, const struct options *opts,
+    struct curl_slist *headers, bool use_proxy_env)
+{
 	if (!use_proxy_env) {
 		curl_easy_setopt(easy, CURLOPT_PROXY, "");
 		curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
@@ -235,10 +269,31 @@ task_easy_new(const struct options *opts, struct curl_slist *headers,
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, opts->insecure ? 0L : 1L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, opts->insecure ? 0L : 2L);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, task_write_cb);
+	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, task_prereq_cb);
+	task_easy_method(easy, opts);
 	if (opts->no_private)
 		curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION,
 		    task_opensocket_cb);
+}
+
+CURL *
+task_easy_new(const struct options *opts, struct curl_slist *headers,
+    bool use_proxy_env)
+{
+	CURL *easy = curl_easy_init();
+
+	if (easy != NULL)
+		task_easy_setup(easy, opts, headers, use_proxy_env);
 	return easy;
+}
+
+/* A reset handle keeps its buffers; only its options are set anew. */
+void
+task_easy_recycle(CURL *easy, const struct options *opts,
+    struct curl_slist *headers, bool use_proxy_env)
+{
+	curl_easy_reset(easy);
+	task_easy_setup(easy, opts, headers, use_proxy_env);
 }
 
 struct task *
@@ -296,6 +351,12 @@ task_attempts(const struct task *t)
 	return t->attempts;
 }
 
+bool
+task_request_sent(const struct task *t)
+{
+	return t->requests > 0;
+}
+
 static void
 task_reset_attempt(struct task *t)
 {
@@ -330,6 +391,8 @@ task_attach(struct task *t, CURL *easy, char *err, size_t errlen)
 	curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
 	curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
 	curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, t);
+	curl_easy_setopt(easy, CURLOPT_PREREQDATA, t);
+	t->requests = 0;
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf);
 	/* Waiting for a connection that may multiplex pays off only where
 	 * HTTP/2 can be offered, in the TLS handshake; on http:// it would
@@ -415,6 +478,24 @@ task_describe(struct task *t, CURLcode code)
 		snprintf(t->message, sizeof t->message,
 		    "refused to connect to %s (--no-private)", t->blocked);
 		break;
+	case ERR_PROTOCOL:
+		/* libcurl 7.88 calls it running out of memory. */
+		if (code == CURLE_OUT_OF_MEMORY)
+			snprintf(t->message, sizeof t->message, "response "
+			    "headers are larger than libcurl accepts");
+		else
+			snprintf(t->message, sizeof t->message, "%s",
+			    t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
+		break;
+	case ERR_REDIRECT:
+		if (code == CURLE_URL_MALFORMAT)
+			snprintf(t->message, sizeof t->message, "redirect to "
+			    "a URL that cannot be fetched: %s",
+			    t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
+		else
+			snprintf(t->message, sizeof t->message, "%s",
+			    t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
+		break;
 	default:
 		snprintf(t->message, sizeof t->message, "%s",
 		    t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
@@ -422,14 +503,38 @@ task_describe(struct task *t, CURLcode code)
 	}
 }
 
+/*
+ * libcurl keeps per-handle state that outlives a transfer and that only
+ * curl_easy_reset clears.  The one that bites: its count of "connection
+ * died, re-sending on a fresh connection" (a reused connection the server
+ * had closed: idle timeouts, load balancers).  libcurl never sets it back
+ * to 0, so on a reused handle every sixth such event fails whatever URL
+ * it happens to with "Connection died, tried 5 times before giving up".
+ * The count can only have moved in an attempt that failed or that sent a
+ * request more than once per redirect followed; resetting only those
+ * handles keeps the cost of a reset off every other transfer.
+ */
+static bool
+task_easy_worn(const struct task *t, CURL *easy, CURLcode code)
+{
+	long redirects = 0;
+
+	if (code != CURLE_OK)
+		return true;
+	curl_easy_getinfo(easy, CURLINFO_REDIRECT_COUNT, &redirects);
+	return t->requests != redirects + 1;
+}
+
 struct verdict
-task_finish_attempt(struct task *t, CURLcode code, CURL **easy)
+task_finish_attempt(struct task *t, CURLcode code, CURL **easy,
+    bool *worn)
 {
 	struct verdict v;
 
+	*worn = task_easy_worn(t, t->easy, code);
 	*easy = task_collect(t);
 	v = retry_classify(code, t->status, t->too_large ? STOP_TOO_LARGE :
-	    t->blocked[0] != '\0' ? STOP_BLOCKED : STOP_NONE);
+	    t->blocked[0] != '\0' ? STOP_BLOCKED : STOP_NONE, t->errbuf);
 	t->kind = v.kind;
 	task_describe(t, code);
 	return v;

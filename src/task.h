@@ -38,6 +38,11 @@ struct curl_slist *task_headers_new(const struct options *opts);
 CURL *task_easy_new(const struct options *opts, struct curl_slist *headers,
     bool use_proxy_env);
 
+/* Make an idle handle from task_easy_new fit for the next URL: as new,
+ * without giving back its buffers. */
+void task_easy_recycle(CURL *easy, const struct options *opts,
+    struct curl_slist *headers, bool use_proxy_env);
+
 /* Whether any proxy variable libcurl honours is set. */
 bool task_proxy_env_set(void);
 
@@ -57,16 +62,20 @@ bool task_attach(struct task *t, CURL *easy, char *err, size_t errlen);
 /* The easy handle of the attempt in flight, or NULL. */
 CURL *task_easy(const struct task *t);
 /* The attempt ended with code: record what it got, give back the easy
- * handle (now idle) and judge the outcome. */
+ * handle (now idle) and judge the outcome.  *worn says the handle may
+ * carry state from this attempt into the next: task_easy_recycle it. */
 struct verdict task_finish_attempt(struct task *t, CURLcode code,
-    CURL **easy);
+    CURL **easy, bool *worn);
 /* Stop the task for good with the given kind and message; an attempt in
  * flight has already been removed from libcurl, its handle is returned
- * in *easy (NULL if none). */
+ * in *easy (NULL if none), to be recycled before reuse. */
 void task_abandon(struct task *t, enum errkind kind, const char *message,
     CURL **easy);
 
 long task_attempts(const struct task *t);
+/* Whether the last attempt got as far as sending a request (after DNS,
+ * connecting and the TLS handshake). */
+bool task_request_sent(const struct task *t);
 /* Retry-After of the last response (a 429 or 503) in seconds from now,
  * or -1. */
 double task_retry_after(const struct task *t, time_t now);

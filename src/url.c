@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <idn2.h>
 
 /* The scheme, then exactly "//" and something other than another
  * slash: libcurl also takes one or three slashes, and reads the next
@@ -15,6 +16,50 @@ has_authority(const char *url, const char *scheme)
 
 	return strncmp(sep, "://", 3) == 0 && sep[3] != '\0' &&
 	    sep[3] != '/' && sep[3] != '\\';
+}
+
+static bool
+is_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	return true;
+}
+
+/*
+ * A non-ASCII host becomes its ASCII (punycode) form here, the way
+ * libcurl would convert it (IDNA 2008 with TR46 non-transitional
+ * processing, then transitional as a fallback), but from UTF-8 whatever
+ * the locale: libcurl 7.88 reads the host in the locale's character set,
+ * and input lines are UTF-8 even under LC_ALL=C.  Deciding it here also
+ * makes a host that cannot be converted an invalid_url before any
+ * attempt.
+ */
+static bool
+url_idn_host(CURLU *u, const char *host, char *why, size_t whylen)
+{
+	char *ascii = NULL;
+	int rc;
+
+	rc = idn2_lookup_u8((const uint8_t *)host, (uint8_t **)&ascii,
+	    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+	if (rc != IDN2_OK)
+		rc = idn2_lookup_u8((const uint8_t *)host, (uint8_t **)&ascii,
+		    IDN2_TRANSITIONAL);
+	if (rc != IDN2_OK) {
+		snprintf(why, whylen, "host name is not a valid "
+		    "international domain name: %s", idn2_strerror(rc));
+		return false;
+	}
+	if (curl_url_set(u, CURLUPART_HOST, ascii, 0) != CURLUE_OK) {
+		snprintf(why, whylen, "host name is not a valid "
+		    "international domain name");
+		idn2_free(ascii);
+		return false;
+	}
+	idn2_free(ascii);
+	return true;
 }
 
 CURLU *
@@ -47,6 +92,8 @@ url_parse(const char *url, char *why, size_t whylen)
 		snprintf(why, whylen, "URL has no host");
 		goto out;
 	}
+	if (!is_ascii(host) && !url_idn_host(u, host, why, whylen))
+		goto out;
 	ok = true;
 out:
 	curl_free(scheme);

@@ -10,7 +10,8 @@
 
 /* Parse url (NUL-terminated) if it is an http(s) URL with a host, and
  * hand over libcurl's parsed form so that the transfer need not parse it
- * again; else NULL, with the reason in why. */
+ * again; else NULL, with the reason in why.  A non-ASCII (IDN) host is
+ * converted to its ASCII form in the parse. */
 CURLU *url_parse(const char *url, char *why, size_t whylen);
 /* url_parse, for a yes or no. */
 bool url_check(const char *url, char *why, size_t whylen);

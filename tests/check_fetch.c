@@ -564,15 +564,20 @@ END_TEST
 /* A reply that is not HTTP at all, or headers past every limit. */
 START_TEST(test_broken_replies)
 {
-	/* What each reply is reported as with libcurl 7.88 (Debian 12): a
-	 * reply that is not HTTP or a header line past libcurl's limit is
-	 * protocol; libcurl reports bad chunking and an endless header block
-	 * as receive errors, which read as reset.  All are retried. */
-	static const struct { const char *path, *kind; } cases[] = {
-		{ "/garbage", "protocol" },
-		{ "/huge-header", "protocol" },
-		{ "/endless-headers", "reset" },
-		{ "/bad-chunked", "reset" },
+	/* What each reply is reported as, and whether it is retried: a
+	 * reply that is not HTTP is protocol, retried (a connection may hold
+	 * stale bytes); a header line past libcurl's limit and bad chunked
+	 * framing are protocol and final (the server sends them every
+	 * time); an endless header block breaks off as a receive error,
+	 * reset, retried. */
+	static const struct {
+		const char *path, *kind;
+		long attempts;
+	} cases[] = {
+		{ "/garbage", "protocol", 2 },
+		{ "/huge-header", "protocol", 1 },
+		{ "/endless-headers", "reset", 2 },
+		{ "/bad-chunked", "protocol", 1 },
 	};
 	const char *args[] = { "-r", "1", "--retry-delay", "0", "-t", "10", NULL };
 	char list[1024] = "";
@@ -596,7 +601,8 @@ START_TEST(test_broken_replies)
 		ck_assert_msg(jkind(o) != NULL &&
 		    strcmp(jkind(o), cases[i].kind) == 0, "%s: kind %s",
 		    cases[i].path, jkind(o));
-		ck_assert_int_eq(jint(o, "attempts"), 2);
+		ck_assert_msg(jint(o, "attempts") == cases[i].attempts,
+		    "%s: %ld attempts", cases[i].path, jint(o, "attempts"));
 		free(u);
 	}
 	ck_assert_int_eq(run->exit_status, 1);

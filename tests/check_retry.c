@@ -20,13 +20,14 @@ struct case_ {
 	enum errkind kind;
 	bool retryable;
 	const char *what;
+	const char *message;   /* libcurl's error text; NULL: none */
 };
 
 static void
 assert_verdict(const struct case_ *c)
 {
 	struct verdict v = retry_classify(c->code, c->status,
-	    c->too_large ? STOP_TOO_LARGE : STOP_NONE);
+	    c->too_large ? STOP_TOO_LARGE : STOP_NONE, c->message);
 
 	ck_assert_msg(v.kind == c->kind,
 	    "%s (code %d, status %ld%s): kind \"%s\", want \"%s\"", c->what,
@@ -113,9 +114,23 @@ static const struct case_ transport_cases[] = {
 	/* Not a redirect: libcurl refusing an HTTP/0.9 (garbage) reply. */
 	{ CURLE_UNSUPPORTED_PROTOCOL, 0, false, ERR_PROTOCOL, true,
 	    "HTTP/0.9 reply" },
-	/* libcurl 7.88's word for a header line over its limit. */
-	{ CURLE_OUT_OF_MEMORY, 200, false, ERR_PROTOCOL, true,
+	/* libcurl 7.88's word for a header line over its limit: the server
+	 * sends it every time, so it is final. */
+	{ CURLE_OUT_OF_MEMORY, 200, false, ERR_PROTOCOL, false,
 	    "huge header line" },
+	/* Bad chunked framing is the answer's fault, not the connection's:
+	 * protocol and final.  A plain receive error stays reset. */
+	{ CURLE_RECV_ERROR, 200, false, ERR_PROTOCOL, false, "bad chunk size",
+	    "Illegal or missing hexadecimal sequence in chunked-encoding" },
+	{ CURLE_RECV_ERROR, 200, false, ERR_RESET, true, "recv failure",
+	    "Recv failure: Connection reset by peer" },
+	{ CURLE_BAD_CONTENT_ENCODING, 200, false, ERR_PROTOCOL, false,
+	    "body does not decode" },
+	{ CURLE_HTTP2, 0, false, ERR_PROTOCOL, true, "HTTP/2 framing" },
+	/* After a 3xx, a URL libcurl cannot use is the redirect target's. */
+	{ CURLE_URL_MALFORMAT, 302, false, ERR_REDIRECT, false,
+	    "redirect to a host that is not UTF-8",
+	    "URL using bad/illegal format or missing URL" },
 };
 
 START_TEST(test_classify_transport)
@@ -160,13 +175,13 @@ END_TEST
  * outcome counts. */
 START_TEST(test_classify_blocked)
 {
-	struct verdict v = retry_classify(CURLE_COULDNT_CONNECT, 0, STOP_BLOCKED);
+	struct verdict v = retry_classify(CURLE_COULDNT_CONNECT, 0, STOP_BLOCKED, NULL);
 
 	ck_assert_int_eq(v.kind, ERR_BLOCKED);
 	ck_assert(!v.retryable);
-	v = retry_classify(CURLE_OK, 200, STOP_BLOCKED);
+	v = retry_classify(CURLE_OK, 200, STOP_BLOCKED, NULL);
 	ck_assert_int_eq(v.kind, ERR_NONE);
-	v = retry_classify(CURLE_OK, 503, STOP_BLOCKED);
+	v = retry_classify(CURLE_OK, 503, STOP_BLOCKED, NULL);
 	ck_assert_int_eq(v.kind, ERR_HTTP);
 	ck_assert(v.retryable);
 }
@@ -177,7 +192,8 @@ END_TEST
 START_TEST(test_classify_every_curl_code)
 {
 	for (int code = 1; code < CURL_LAST; code++) {
-		struct verdict v = retry_classify((CURLcode)code, 0, STOP_NONE);
+		struct verdict v = retry_classify((CURLcode)code, 0, STOP_NONE,
+		    NULL);
 
 		ck_assert_msg(v.kind != ERR_NONE, "code %d classified ok",
 		    code);

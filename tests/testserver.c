@@ -88,6 +88,7 @@
 #define RAW_PIECE		(64 * 1024)
 #define HUGE_HEADER_LEN		(1024 * 1024)
 #define ENDLESS_TICK_MS		10
+#define LINGER_CLOSE_MS		20	/* /linger-close */
 #define PAD_VALUE_LEN		100
 #define GZIP_LINE		"hello gzip\n"
 #define GZIP_REPEAT		1000
@@ -112,6 +113,7 @@ enum raw_mode {
 	RAW_SILENT,		/* never answer */
 	RAW_FLUSH_CLOSE,	/* close (FIN) once the output is written */
 	RAW_FLUSH_RST,		/* reset once the output is written */
+	RAW_FLUSH_LINGER,	/* close (FIN) LINGER_CLOSE_MS after it is */
 	RAW_HUGE,		/* still writing the 1 MiB header */
 	RAW_ENDLESS		/* writing headers until the client leaves */
 };
@@ -122,7 +124,7 @@ struct rawconn {
 	enum raw_mode		 mode;
 	size_t			 left;		/* RAW_HUGE: 'a's still to write */
 	unsigned long		 pad;		/* RAW_ENDLESS: next header number */
-	struct event		*tick;		/* RAW_ENDLESS pacing */
+	struct event		*tick;		/* RAW_ENDLESS pacing; linger */
 	bool			 counted;	/* holds one of the in-flight */
 	LIST_ENTRY(rawconn)	 link;		/* on S.raws */
 };
@@ -896,6 +898,42 @@ h_headers(struct evhttp_request *req, const char *rest)
 	inflight_done();
 }
 
+/* The method's name, as evhttp parsed it. */
+static const char *
+method_name(enum evhttp_cmd_type cmd)
+{
+	switch (cmd) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_HEAD: return "HEAD";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+	case EVHTTP_REQ_PATCH: return "PATCH";
+	default: return "OTHER";
+	}
+}
+
+/* /echo: "METHOD\n", the request's Content-Type line ("-" if none), then
+ * the request body as received.  A HEAD gets the headers only, with the
+ * Content-Length the body would have. */
+static void
+h_echo(struct evhttp_request *req, const char *rest)
+{
+	struct evbuffer *b = evbuffer_new();
+	const char *ct = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Content-Type");
+
+	evbuffer_add_printf(b, "%s\n%s\n",
+	    method_name(evhttp_request_get_command(req)), ct ? ct : "-");
+	evbuffer_add_buffer(b, evhttp_request_get_input_buffer(req));
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+	inflight_done();
+}
+
 /* /stats: the counters as JSON (this request not counted). */
 static void
 h_stats(struct evhttp_request *req, const char *rest)
@@ -955,6 +993,7 @@ static const struct route http_routes[] = {
 	{ "/utf8", h_utf8 },
 	{ "/html", h_html },
 	{ "/headers", h_headers },
+	{ "/echo", h_echo },
 };
 
 /* Find the handler for path in a table; NULL if none. */
@@ -1094,6 +1133,63 @@ r_bad_chunked(struct rawconn *c)
 	c->mode = RAW_FLUSH_CLOSE;
 }
 
+/* The answer of /quiet-close and /linger-close: complete, kept alive as
+ * far as its headers say, though the server is about to close. */
+static void
+raw_bye(struct rawconn *c)
+{
+	raw_puts(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+	    "Content-Length: 3\r\n\r\nbye");
+}
+
+/* /quiet-close: a whole answer, then a close at once without
+ * "Connection: close" (what servers with short idle timeouts do). */
+static void
+r_quiet_close(struct rawconn *c)
+{
+	raw_bye(c);
+	c->mode = RAW_FLUSH_CLOSE;
+}
+
+/* /linger-close: the same, but the close comes LINGER_CLOSE_MS later,
+ * when a client may already have sent its next request on the
+ * connection (a load balancer's idle timeout). */
+static void
+r_linger_close(struct rawconn *c)
+{
+	raw_bye(c);
+	c->mode = RAW_FLUSH_LINGER;
+}
+
+static void
+linger_done(evutil_socket_t fd, short what, void *arg)
+{
+	raw_free(arg);
+}
+
+/* /bad-location: a redirect to a host that is not UTF-8. */
+static void
+r_bad_location(struct rawconn *c)
+{
+	raw_puts(c, "HTTP/1.1 302 Found\r\nLocation: http://b\xfc\xfcr.localhost/"
+	    "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+	c->mode = RAW_FLUSH_CLOSE;
+}
+
+/* /idn-location: a redirect to an IDN host, written in UTF-8, that
+ * resolves to loopback (*.localhost) and reaches this server's /ok. */
+static void
+r_idn_location(struct rawconn *c)
+{
+	char head[256];
+
+	snprintf(head, sizeof(head), "HTTP/1.1 302 Found\r\n"
+	    "Location: http://b\xc3\xbc" "cher.localhost:%d/ok\r\n"
+	    "Content-Length: 0\r\nConnection: close\r\n\r\n", S.raw_port);
+	raw_puts(c, head);
+	c->mode = RAW_FLUSH_CLOSE;
+}
+
 /* /garbage: not HTTP at all. */
 static void
 r_garbage(struct rawconn *c)
@@ -1181,6 +1277,10 @@ static const struct raw_route raw_routes[] = {
 	{ "/close", r_close },
 	{ "/truncated", r_truncated },
 	{ "/bad-chunked", r_bad_chunked },
+	{ "/quiet-close", r_quiet_close },
+	{ "/linger-close", r_linger_close },
+	{ "/bad-location", r_bad_location },
+	{ "/idn-location", r_idn_location },
 	{ "/garbage", r_garbage },
 	{ "/huge-header", r_huge_header },
 	{ "/endless-headers", r_endless_headers },
@@ -1319,6 +1419,15 @@ raw_written(struct bufferevent *bev, void *arg)
 	case RAW_FLUSH_RST:
 		raw_rst(c);
 		break;
+	case RAW_FLUSH_LINGER: {
+		struct timeval tv = { 0, LINGER_CLOSE_MS * 1000 };
+
+		if (c->tick == NULL) {
+			c->tick = evtimer_new(S.base, linger_done, c);
+			evtimer_add(c->tick, &tv);
+		}
+		break;
+	}
 	case RAW_HUGE:
 		huge_fill(c);
 		break;
