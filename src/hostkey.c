@@ -58,7 +58,7 @@ hostkey_from_host(const char *host, enum hostkey_mode mode, char *out,
 		if (zone)
 			continue;
 		/* ASCII only: the list expects lower case, and an IDN name
-		 * is compared as written. */
+		 * arrives in its ASCII form from url_parse. */
 		if (c >= 'A' && c <= 'Z')
 			c += 'a' - 'A';
 		out[n++] = c;

@@ -3,7 +3,7 @@
  * shard it falls in.
  *
  * The key is the host name as libcurl gives it, ASCII lower-cased (an IDN
- * name stays as written, so only its ASCII letters change), without the
+ * name in its ASCII form, as url_parse converts it), without the
  * port, the userinfo or one trailing dot ("example.com." names the same
  * host as "example.com"; a host that is only "." keeps it).  An IPv6
  * literal keeps its brackets and drops its zone id ("[FE80::1%25eth0]" is

@@ -47,8 +47,11 @@ static const struct key_case keys[] = {
 	/* One trailing dot names the same host. */
 	{ "http://example.com./", "example.com", "example.com" },
 	{ "http://WWW.Example.Co.UK./", "www.example.co.uk", "example.co.uk" },
-	/* An IDN name as written: only its ASCII letters are lowered. */
-	{ "http://B\xc3\xbc" "cher.Example.DE/", "b\xc3\xbc" "cher.example.de",
+	/* url_parse gives an IDN host in its ASCII form, so every spelling
+	 * of one name is one host. */
+	{ "http://B\xc3\xbc" "cher.Example.DE/", "xn--bcher-kva.example.de",
+	  "example.de" },
+	{ "http://B\xc3\x9c" "CHER.example.de/", "xn--bcher-kva.example.de",
 	  "example.de" },
 	{ "http://xn--bcher-kva.example.de/", "xn--bcher-kva.example.de",
 	  "example.de" },
