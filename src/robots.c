@@ -400,7 +400,8 @@ robots_disallow_all(void)
 {
 	struct robots *r = robots_new();
 
-	robots_add(r, false, "/", 1);
+	/* '*' rather than '/': it refuses even a path without its '/'. */
+	robots_add(r, false, "*", 1);
 	return r;
 }
 

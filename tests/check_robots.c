@@ -975,6 +975,7 @@ START_TEST(test_disallow_all)
 		{ "/a/b?c=d", false },
 		{ "/?q", false },
 		{ "/robots.txt.gz", false },
+		{ "no-slash", false },
 		{ "/robots.txt", true },
 	};
 
