@@ -29,10 +29,12 @@ decodes_to_robots_txt(const char *path)
 	size_t w = 0;
 
 	for (size_t i = 0; path[i] != '\0' && w < sizeof dec - 1; i++) {
-		if (path[i] == '%' && hexval((unsigned char)path[i + 1]) >= 0 &&
-		    hexval((unsigned char)path[i + 2]) >= 0) {
-			dec[w++] = (char)(hexval((unsigned char)path[i + 1]) << 4 |
-			    hexval((unsigned char)path[i + 2]));
+		int hi, lo;
+
+		if (path[i] == '%' &&
+		    (hi = hexval((unsigned char)path[i + 1])) >= 0 &&
+		    (lo = hexval((unsigned char)path[i + 2])) >= 0) {
+			dec[w++] = (char)(hi << 4 | lo);
 			i += 2;
 		} else {
 			dec[w++] = path[i];
