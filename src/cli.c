@@ -13,6 +13,7 @@
 
 #include <curl/curl.h>
 
+#include "pace.h"
 #include "xmalloc.h"
 
 /* Long-only options get codes above the range of characters. */
@@ -28,6 +29,14 @@ enum {
 	OPT_NO_PROGRESS,
 	OPT_RESUME,
 	OPT_NO_PRIVATE,
+	OPT_PER_HOST,
+	OPT_RATE,
+	OPT_HOST_RATE,
+	OPT_ADAPTIVE,
+	OPT_BREAKER,
+	OPT_ROBOTS,
+	OPT_HOST_KEY,
+	OPT_LOOKAHEAD,
 };
 
 /* The leading ':' makes getopt tell a missing value from an unknown option. */
@@ -53,6 +62,14 @@ static const struct option long_options[] = {
 	{ "body", no_argument, NULL, OPT_BODY },
 	{ "insecure", no_argument, NULL, 'k' },
 	{ "no-private", no_argument, NULL, OPT_NO_PRIVATE },
+	{ "per-host", required_argument, NULL, OPT_PER_HOST },
+	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "host-rate", required_argument, NULL, OPT_HOST_RATE },
+	{ "adaptive", no_argument, NULL, OPT_ADAPTIVE },
+	{ "breaker", required_argument, NULL, OPT_BREAKER },
+	{ "robots", no_argument, NULL, OPT_ROBOTS },
+	{ "host-key", required_argument, NULL, OPT_HOST_KEY },
+	{ "lookahead", required_argument, NULL, OPT_LOOKAHEAD },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "help", no_argument, NULL, 'h' },
@@ -88,9 +105,8 @@ cli_usage(FILE *out)
 "      --connect-timeout SECS  limit on connecting, each attempt (10)\n"
 "  -o, --output FILE         write the JSON lines to FILE\n"
 "      --report FILE         also write the summary as JSON to FILE\n"
-"      --resume FILE         skip URLs FILE already has final lines for;\n"
-"                            append the new lines to FILE\n"
-"  -q, --quiet               no summary or progress on standard error\n"
+"      --resume FILE         skip the URLs FILE has final lines for; append to it\n"
+"  -q, --quiet               nothing on standard error but errors\n"
 "  -A, --user-agent STR      User-Agent header (" DEFAULT_USER_AGENT ")\n"
 "  -H, --header 'Name: value'  extra request header, repeatable\n"
 "  -X, --method METHOD       request method (GET; POST with -d; HEAD: no body)\n"
@@ -100,14 +116,21 @@ cli_usage(FILE *out)
 "      --body                include each response body in its line\n"
 "  -k, --insecure            do not verify TLS certificates\n"
 "      --no-private          refuse loopback, private and link-local addresses\n"
-"      --progress, --no-progress  progress line on standard error\n"
-"                            (default: when it is a terminal)\n"
+"      --progress, --no-progress  progress line (default: stderr a terminal)\n"
+"Hosts (each URL's host name, or its registrable domain with --host-key domain):\n"
+"      --per-host N          transfers in flight to one host at most\n"
+"      --rate N/U, --host-rate N/U  request starts per U (s, m, h, 5s...),\n"
+"                            in all or per host, evenly spaced\n"
+"      --adaptive            halve a host's limit on 429, 503 and timeouts\n"
+"      --breaker N[/SECS]    N failures in a row stop a host for SECS (30)\n"
+"      --robots              obey robots.txt\n"
+"      --host-key host|domain  what counts as one host (host)\n"
+"      --lookahead N         URLs read ahead while hosts are busy (10000)\n"
 "  -h, --help                this help;  -V, --version  version\n"
 "\n"
 "Exit status: 0 all ok, 1 some URL failed, 2 usage or input error,\n"
-"3 output error, 4 internal error, 130/143 interrupted.\n"
-"Example: scrape -c 100 -r 3 urls.txt | jq 'select(.ok|not)'\n"
-"See scrape(1) for the output format and more.\n", out);
+"3 output error, 4 internal error, 130/143 interrupted.  See scrape(1).\n"
+"Example: scrape -c 100 -r 3 urls.txt | jq 'select(.ok|not)'\n", out);
 }
 
 void
@@ -344,6 +367,51 @@ set_defaults(struct options *o)
 	o->user_agent = DEFAULT_USER_AGENT;
 	o->max_redirs = 10;
 	o->max_size = 10 * 1024 * 1024;
+	o->breaker_secs = 30;
+	o->host_key = HOSTKEY_HOST;
+	o->lookahead = 10000;
+}
+
+/* --rate and --host-rate: N/U, evenly paced. */
+static bool
+parse_rate(int code, const char *arg, double *interval, char *err,
+    size_t errlen)
+{
+	char name[64];
+
+	option_name(code, name, sizeof name);
+	if (!pace_parse(arg, interval))
+		return fail(err, errlen, "%s: '%s' is not a rate N/U such as "
+		    "10/s, 30/m or 100/5m", name, arg);
+	return true;
+}
+
+/* --breaker N[/SECS] */
+static bool
+parse_breaker(const char *arg, struct options *o, char *err, size_t errlen)
+{
+	const char *slash = strchr(arg, '/');
+	char n[32];
+	long v;
+
+	if (slash == NULL)
+		slash = arg + strlen(arg);
+	if ((size_t)(slash - arg) >= sizeof n)
+		return fail(err, errlen, "--breaker: '%s' is not N[/SECS]",
+		    arg);
+	memcpy(n, arg, (size_t)(slash - arg));
+	n[slash - arg] = '\0';
+	if (!cli_parse_long(n, &v) || v < 1 || v > 1000000)
+		return fail(err, errlen, "--breaker: '%s' is not N[/SECS] "
+		    "with N from 1 to 1000000", arg);
+	o->breaker_failures = v;
+	if (*slash == '\0')
+		return true;
+	if (!cli_parse_seconds(slash + 1, &o->breaker_secs) ||
+	    !(o->breaker_secs > 0))
+		return fail(err, errlen, "--breaker: '%s': SECS must be a "
+		    "number of seconds over 0", arg);
+	return true;
 }
 
 static bool
@@ -415,6 +483,32 @@ apply_option(struct options *o, int c, const char *arg, char *err,
 	case OPT_NO_PRIVATE:
 		o->no_private = true;
 		return true;
+	case OPT_PER_HOST:
+		return parse_count(c, arg, 1, 100000, &o->per_host, err, errlen);
+	case OPT_RATE:
+		return parse_rate(c, arg, &o->rate_interval, err, errlen);
+	case OPT_HOST_RATE:
+		return parse_rate(c, arg, &o->host_interval, err, errlen);
+	case OPT_ADAPTIVE:
+		o->adaptive = true;
+		return true;
+	case OPT_BREAKER:
+		return parse_breaker(arg, o, err, errlen);
+	case OPT_ROBOTS:
+		o->robots = true;
+		return true;
+	case OPT_HOST_KEY:
+		if (strcmp(arg, "host") == 0)
+			o->host_key = HOSTKEY_HOST;
+		else if (strcmp(arg, "domain") == 0)
+			o->host_key = HOSTKEY_DOMAIN;
+		else
+			return fail(err, errlen, "--host-key: '%s' is not "
+			    "'host' or 'domain'", arg);
+		return true;
+	case OPT_LOOKAHEAD:
+		return parse_count(c, arg, 1, 10000000, &o->lookahead, err,
+		    errlen);
 	case OPT_PROGRESS:
 	case OPT_NO_PROGRESS:
 		o->progress = c == OPT_PROGRESS;
@@ -496,6 +590,10 @@ cli_parse(int argc, char **argv, struct options *opts, char *err,
 		    "(results are appended to the --resume FILE)");
 		return CLI_ERROR;
 	}
+	/* Without these a run takes the fast path of 1.0, host-blind. */
+	opts->hosts = opts->per_host > 0 || opts->rate_interval > 0 ||
+	    opts->host_interval > 0 || opts->adaptive ||
+	    opts->breaker_failures > 0 || opts->robots;
 	opts->idempotent = is_idempotent(opts->method != NULL ? opts->method :
 	    opts->data_arg != NULL ? "POST" : "GET");
 	opts->files = argv + optind;

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hostkey.h"
+
 struct options {
 	long concurrency;         /* -c: transfers in flight at most */
 	long retries;             /* -r: retries after the first attempt */
@@ -31,6 +33,16 @@ struct options {
 	char *data;               /* the request body, after cli_load_data */
 	size_t data_len;
 	bool idempotent;          /* the method may be sent twice */
+	long per_host;            /* --per-host: 0 for no limit */
+	double rate_interval;     /* --rate: seconds between starts; 0: none */
+	double host_interval;     /* --host-rate, the same per host */
+	bool adaptive;            /* --adaptive */
+	long breaker_failures;    /* --breaker N: 0 for no breaker */
+	double breaker_secs;      /* --breaker /SECS */
+	bool robots;              /* --robots */
+	enum hostkey_mode host_key; /* --host-key */
+	long lookahead;           /* --lookahead: URLs held ahead */
+	bool hosts;               /* some option above needs the host gate */
 	bool progress;            /* --progress / --no-progress; default: stderr is a terminal */
 	bool progress_set;        /* whether the user chose */
 	char **files;             /* operands; none means standard input */

@@ -14,6 +14,8 @@ static const char *const names[ERR_KIND_COUNT] = {
 	[ERR_INVALID_URL] = "invalid_url",
 	[ERR_CANCELLED] = "cancelled",
 	[ERR_BLOCKED] = "blocked",
+	[ERR_CIRCUIT_OPEN] = "circuit_open",
+	[ERR_ROBOTS] = "robots",
 	[ERR_OTHER] = "other",
 };
 

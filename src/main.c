@@ -213,6 +213,7 @@ run_loop(struct run *run)
 	if (sched_outcome(run->sched) == SCHED_DONE)
 		event_base_loop(run->base, EVLOOP_NONBLOCK);
 	sched_flush(run->sched);
+	sched_settle(run->sched);
 	progress_free(run->progress);
 	run->progress = NULL;
 }

@@ -139,7 +139,11 @@ resume_add_line(struct resume *r, const char *line, size_t len)
 		cJSON_Delete(doc);
 		return false;
 	}
-	final = cJSON_IsNull(error) || strcmp(kind->valuestring, "cancelled") != 0;
+	/* A URL cancelled by a signal or stopped by an open circuit was
+	 * never judged: it is fetched again. */
+	final = cJSON_IsNull(error) ||
+	    (strcmp(kind->valuestring, "cancelled") != 0 &&
+	    strcmp(kind->valuestring, "circuit_open") != 0);
 	if (final)
 		set_insert(r, url_key(url->valuestring, strlen(url->valuestring)));
 	cJSON_Delete(doc);

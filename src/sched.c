@@ -1,5 +1,6 @@
 #include "sched.h"
 
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,8 +8,12 @@
 #include <time.h>
 
 #include "buf.h"
+#include "gate.h"
+#include "hostkey.h"
 #include "loop.h"
+#include "origins.h"
 #include "retry.h"
+#include "robots.h"
 #include "task.h"
 #include "url.h"
 #include "xmalloc.h"
@@ -32,6 +37,12 @@ struct sched {
 	struct task_list ready;     /* retry due, waiting for a slot */
 	size_t max_live;            /* bound on tasks held at once */
 
+	/* With host options on (else NULL: 1.0's host-blind fast path). */
+	struct gate *gate;          /* per-host queues and policy */
+	struct event *wake;         /* the gate's one timer */
+	struct origins *origins;    /* --robots */
+	char robots_token[64];      /* the User-Agent's product token */
+
 	bool input_done;
 	bool input_failed;
 	enum sched_outcome outcome;
@@ -43,10 +54,26 @@ struct sched {
 static void sched_pump(struct sched *s);
 static void sched_end(struct sched *s, enum sched_outcome outcome);
 
+static bool
+sched_slot_free(const struct sched *s)
+{
+	return s->in_flight.count < (size_t)s->opts->concurrency;
+}
+
+/* Tasks read and not yet started: in the gate's queues, or waiting for
+ * their origin's robots.txt. */
+static size_t
+sched_held(const struct sched *s)
+{
+	return (s->gate != NULL ? gate_held(s->gate) : 0) +
+	    (s->origins != NULL ? origins_waiting(s->origins) : 0);
+}
+
 static size_t
 sched_live(const struct sched *s)
 {
-	return s->in_flight.count + s->waiting.count + s->ready.count;
+	return s->in_flight.count + s->waiting.count + s->ready.count +
+	    sched_held(s);
 }
 
 static bool
@@ -89,14 +116,16 @@ sched_put_easy(struct sched *s, CURL *easy, bool worn)
 	}
 }
 
-/* The task is final: its line goes out now, then it is gone. */
+/* The task is final: its line goes out now, then it is gone (a
+ * robots.txt fetch has no line), and so is its hold on its host. */
 static void
 sched_finish(struct sched *s, struct task *t)
 {
+	struct gate_host *host = task_host(t);
 	struct result r;
 
 	task_result(t, &r);
-	if (s->outcome != SCHED_OUTPUT_CLOSED &&
+	if (task_robots_of(t) == NULL && s->outcome != SCHED_OUTPUT_CLOSED &&
 	    s->outcome != SCHED_OUTPUT_FAILED) {
 		summary_add(s->summary, &r);
 		buf_reset(&s->line);
@@ -104,6 +133,8 @@ sched_finish(struct sched *s, struct task *t)
 		output_add(s->output, s->line.data, s->line.len);
 	}
 	task_free(t);
+	if (host != NULL)
+		gate_host_put(s->gate, host, task_clock());
 }
 
 /* Writing failed: a reader that went away ends the run quietly, any
@@ -141,6 +172,19 @@ sched_give_up(struct sched *s, struct task *t, enum errkind kind,
 	sched_finish(s, t);
 }
 
+/* An attempt the gate let start never got going: its host must not go
+ * on counting it in flight. */
+static void
+sched_start_failed(struct sched *s, struct task *t, enum errkind kind,
+    const char *message)
+{
+	double now = task_clock();
+
+	if (task_host(t) != NULL)
+		gate_done(s->gate, task_host(t), HOST_OTHER, now, -1, now);
+	sched_give_up(s, t, kind, message);
+}
+
 static void
 sched_start_attempt(struct sched *s, struct task *t)
 {
@@ -148,26 +192,236 @@ sched_start_attempt(struct sched *s, struct task *t)
 	char err[256];
 
 	if (easy == NULL) {
-		sched_give_up(s, t, ERR_OTHER, "cannot create a libcurl handle");
+		sched_start_failed(s, t, ERR_OTHER,
+		    "cannot create a libcurl handle");
 		return;
 	}
 	if (!task_attach(t, easy, err, sizeof err)) {
 		sched_put_easy(s, easy, true);
-		sched_give_up(s, t, ERR_INVALID_URL, err);
+		sched_start_failed(s, t, ERR_INVALID_URL, err);
 		return;
 	}
 	if (!loop_add(s->loop, easy, err, sizeof err)) {
-		sched_give_up(s, t, ERR_OTHER, err);
+		sched_start_failed(s, t, ERR_OTHER, err);
 		return;
 	}
 	task_list_push_back(&s->in_flight, t);
 }
 
-static bool
-sched_slot_free(const struct sched *s)
+/* ---- With host options on: the gate, robots.txt ------------------------ */
+
+static void sched_robots_fetch(struct sched *s, struct task *t,
+    struct origin *g, const char *cancel_why);
+
+/* Offer t to its host's queue; a host whose circuit is open ends it at
+ * once with circuit_open. */
+static void
+sched_offer(struct sched *s, struct task *t)
 {
-	return s->in_flight.count < (size_t)s->opts->concurrency;
+	char why[128];
+
+	if (gate_offer(s->gate, task_host(t), t, task_clock()))
+		return;
+	gate_count_open(task_host(t));
+	snprintf(why, sizeof why, "circuit open for host %s after repeated "
+	    "failures (--breaker)", gate_host_key(task_host(t)));
+	sched_give_up(s, t, ERR_CIRCUIT_OPEN, why);
 }
+
+/* Whether robots.txt lets t be fetched; if not, t ends with kind robots. */
+static bool
+sched_robots_allow(struct sched *s, struct task *t, const struct origin *g)
+{
+	char path[LINE_MAX_BYTES + 16];
+
+	if (!url_request_path(task_parsed(t), path, sizeof path) ||
+	    robots_allowed(origin_rules(g), path))
+		return true;
+	sched_give_up(s, t, ERR_ROBOTS, "disallowed by robots.txt");
+	return false;
+}
+
+/* A URL read (or cancelled as it is read) enters the gate: it takes a
+ * hold on its host and, under --robots, waits for its origin's rules. */
+static void
+sched_admit(struct sched *s, struct task *t, const char *cancel_why)
+{
+	char key[HOSTKEY_MAX];
+	struct origin *g;
+
+	if (!hostkey_of(task_parsed(t), s->opts->host_key, key, sizeof key))
+		snprintf(key, sizeof key, "?");
+	task_set_host(t, gate_host_get(s->gate, key));
+	if (cancel_why != NULL) {
+		sched_give_up(s, t, ERR_CANCELLED, cancel_why);
+		return;
+	}
+	if (s->origins == NULL) {
+		sched_offer(s, t);
+		return;
+	}
+	if (!url_origin(task_parsed(t), key, sizeof key)) {
+		sched_offer(s, t);
+		return;
+	}
+	g = origins_get(s->origins, key);
+	switch (origin_state(g)) {
+	case ORIGIN_KNOWN:
+		if (sched_robots_allow(s, t, g))
+			sched_offer(s, t);
+		break;
+	case ORIGIN_NEW:
+		origin_set_fetching(g);
+		origin_wait(s->origins, g, t);
+		sched_robots_fetch(s, t, g, NULL);
+		break;
+	case ORIGIN_FETCHING:
+		origin_wait(s->origins, g, t);
+		break;
+	}
+}
+
+/* Fetch origin g's robots.txt, as a task of its own that goes through
+ * the gate like a URL (it counts against the host's limits), ahead of
+ * g's URLs, which wait for it. */
+static void
+sched_robots_fetch(struct sched *s, struct task *first, struct origin *g,
+    const char *cancel_why)
+{
+	CURLU *u = url_robots(task_parsed(first));
+	char *text = NULL;
+	struct task *t;
+
+	if (u == NULL || curl_url_get(u, CURLUPART_URL, &text, 0) !=
+	    CURLUE_OK) {
+		curl_url_cleanup(u);
+		origin_set_rules(g, robots_disallow_all());
+		return;
+	}
+	t = task_new(text, strlen(text), u, s->opts);
+	curl_free(text);
+	task_set_robots(t, g);
+	task_set_host(t, gate_host_get(s->gate, gate_host_key(task_host(first))));
+	sched_offer(s, t);
+}
+
+/* What a finished robots.txt fetch says (RFC 9309 2.3.1): a 2xx body is
+ * parsed; a 4xx means no rules; a 5xx, a failure or a redirect loop
+ * means nothing may be fetched. */
+static struct robots *
+sched_robots_rules(struct sched *s, struct task *t)
+{
+	struct result r;
+	const char *body;
+	size_t len;
+
+	task_result(t, &r);
+	if (r.kind == ERR_NONE) {
+		body = task_body(t, &len);
+		return robots_parse(body, len, s->robots_token);
+	}
+	if (r.kind == ERR_HTTP && r.status >= 400 && r.status <= 499)
+		return robots_allow_all();
+	return robots_disallow_all();
+}
+
+/* Origin g's rules are in: its waiting URLs go on, or end as robots. */
+static void
+sched_robots_done(struct sched *s, struct task *t)
+{
+	struct origin *g = task_robots_of(t);
+	struct robots *rules = sched_robots_rules(s, t);
+	double delay = robots_crawl_delay(rules);
+	struct task *w;
+
+	if (delay > 0)
+		gate_set_crawl_delay(s->gate, task_host(t), delay, task_clock());
+	origin_set_rules(g, rules);
+	while ((w = origin_release(s->origins, g)) != NULL)
+		if (sched_robots_allow(s, w, g))
+			sched_offer(s, w);
+	sched_finish(s, t);
+}
+
+/* How an attempt's end weighs on its host: 429, 503 and timeouts push
+ * back (--adaptive), other retryable failures count for the breaker. */
+static enum host_outcome
+sched_host_outcome(const struct task *t, struct verdict v)
+{
+	long status = task_status(t);
+
+	if (v.kind == ERR_NONE)
+		return HOST_OK;
+	if (!v.retryable)
+		return HOST_OTHER;
+	if (v.kind == ERR_TIMEOUT ||
+	    (v.kind == ERR_HTTP && (status == 429 || status == 503)))
+		return HOST_PUSHBACK;
+	return HOST_FAILED;
+}
+
+/* Tell the gate an attempt ended; a circuit it opened ends every URL of
+ * the host still queued. */
+static void
+sched_host_done(struct sched *s, struct task *t, struct verdict v)
+{
+	struct gate_host *h = task_host(t);
+	double now = task_clock(), pause = -1;
+	struct task *q;
+
+	if (s->opts->adaptive) {
+		pause = task_retry_after(t, time(NULL));
+		if (pause > s->opts->retry_max_delay)
+			pause = s->opts->retry_max_delay;
+	}
+	if (!gate_done(s->gate, h, sched_host_outcome(t, v), task_started(t),
+	    pause, now))
+		return;
+	while ((q = gate_take(s->gate, h)) != NULL) {
+		gate_count_open(h);
+		sched_give_up(s, q, ERR_CIRCUIT_OPEN, "circuit opened for "
+		    "this host after repeated failures (--breaker)");
+	}
+}
+
+static void
+sched_wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sched *s = arg;
+
+	sched_pump(s);
+}
+
+/* One timer for the whole gate, at the next paced or paused start. */
+static void
+sched_arm_wake(struct sched *s)
+{
+	double now = task_clock(), when = gate_wake(s->gate, now);
+	struct timeval tv;
+
+	if (isinf(when) || when <= now) {
+		evtimer_del(s->wake);
+		return;
+	}
+	when -= now;
+	tv.tv_sec = (time_t)when;
+	tv.tv_usec = (suseconds_t)((when - (double)tv.tv_sec) * 1e6) + 1;
+	event_base_update_cache_time(s->base);
+	evtimer_add(s->wake, &tv);
+}
+
+/* Start what the gate lets start while slots are free. */
+static void
+sched_pump_gate(struct sched *s)
+{
+	struct gate_host *h;
+	struct task *t;
+
+	while (!sched_stopping(s) && sched_slot_free(s) &&
+	    (t = gate_next(s->gate, task_clock(), &h)) != NULL)
+		sched_start_attempt(s, t);
+}
+
 
 /* A line from the input becomes a transfer, or at once a result line if
  * it can never be fetched; with cancel_why set (the run is being
@@ -191,6 +445,8 @@ sched_accept_line(struct sched *s, const struct input_line *line,
 	} else if (parsed == NULL) {
 		task_set_invalid(t, why);
 		sched_finish(s, t);
+	} else if (s->gate != NULL) {
+		sched_admit(s, t, cancel_why);
 	} else if (cancel_why != NULL) {
 		sched_give_up(s, t, ERR_CANCELLED, cancel_why);
 	} else {
@@ -204,16 +460,27 @@ sched_warn(struct sched *s, const char *message)
 	fprintf(stderr, "scrape: %s\n", message);
 }
 
-/* Read while a slot is free and the number of tasks held is under its
- * bound: the input's read buffer is the bounded queue, and a URL is
- * started the moment it is read. */
+/* Whether to read another line.  Host-blind, only while a slot is free
+ * and the tasks held are under their bound: the input's read buffer is
+ * the bounded queue, and a URL is started the moment it is read.  With
+ * host options on, up to --lookahead URLs are read ahead and held while
+ * their hosts are at a limit, so that a slot never waits on one host
+ * while later lines name others. */
+static bool
+sched_want_line(const struct sched *s)
+{
+	if (s->gate == NULL)
+		return sched_slot_free(s) && sched_live(s) < s->max_live;
+	return sched_held(s) < (size_t)s->opts->lookahead &&
+	    s->in_flight.count + s->waiting.count < s->max_live;
+}
+
 static void
 sched_read(struct sched *s)
 {
 	struct input_line line;
 
-	while (!s->input_done && !sched_stopping(s) && sched_slot_free(s) &&
-	    sched_live(s) < s->max_live) {
+	while (!s->input_done && !sched_stopping(s) && sched_want_line(s)) {
 		switch (input_next(s->input, &line)) {
 		case INPUT_LINE:
 			sched_accept_line(s, &line, NULL);
@@ -234,20 +501,34 @@ sched_read(struct sched *s)
 static void
 sched_pump(struct sched *s)
 {
-	while (!sched_stopping(s) && sched_slot_free(s) && s->ready.count > 0)
-		sched_start_attempt(s, task_list_pop(&s->ready));
-	sched_read(s);
+	if (s->gate != NULL) {
+		sched_pump_gate(s);
+		sched_read(s);
+		sched_pump_gate(s);
+		if (!sched_stopping(s))
+			sched_arm_wake(s);
+	} else {
+		while (!sched_stopping(s) && sched_slot_free(s) &&
+		    s->ready.count > 0)
+			sched_start_attempt(s, task_list_pop(&s->ready));
+		sched_read(s);
+	}
 	if (!sched_stopping(s) && s->input_done && sched_live(s) == 0)
 		sched_end(s, SCHED_DONE);
 }
 
+/* A retry that comes due waits for a slot; with host options on, for
+ * its host's limits too, like any other URL. */
 static void
 sched_retry_due(struct task *t, void *arg)
 {
 	struct sched *s = arg;
 
 	task_list_remove(&s->waiting, t);
-	task_list_push_back(&s->ready, t);
+	if (s->gate != NULL)
+		sched_offer(s, t);
+	else
+		task_list_push_back(&s->ready, t);
 	sched_pump(s);
 }
 
@@ -298,8 +579,12 @@ sched_done_cb(CURL *easy, CURLcode code, void *arg)
 	task_list_remove(&s->in_flight, t);
 	v = task_finish_attempt(t, code, &easy, &worn);
 	sched_put_easy(s, easy, worn);
+	if (task_host(t) != NULL)
+		sched_host_done(s, t, v);
 	if (sched_may_retry(s, t, v))
 		sched_retry_later(s, t);
+	else if (task_robots_of(t) != NULL)
+		sched_robots_done(s, t);
 	else
 		sched_finish(s, t);
 	sched_pump(s);
@@ -309,6 +594,40 @@ static void
 sched_input_ready(void *arg)
 {
 	sched_pump(arg);
+}
+
+/* What the gate knew of a host it forgets goes to the summary. */
+static void
+sched_host_facts(const struct gate_host_facts *f, void *arg)
+{
+	struct sched *s = arg;
+
+	summary_note_host(s->summary, f->key, f->times_opened,
+	    f->circuit_open_urls, f->lowest_limit);
+}
+
+static void
+sched_hosts_new(struct sched *s)
+{
+	const struct options *o = s->opts;
+	struct gate_config cfg = {
+		.concurrency = o->concurrency,
+		.per_host = o->per_host,
+		.rate_interval = o->rate_interval,
+		.host_interval = o->host_interval,
+		.adaptive = o->adaptive,
+		.breaker_failures = o->breaker_failures,
+		.breaker_secs = o->breaker_secs,
+	};
+
+	s->gate = gate_new(&cfg, sched_host_facts, s);
+	s->wake = xcheck(evtimer_new(s->base, sched_wake_cb, s));
+	summary_track_hosts(s->summary);
+	if (o->robots) {
+		s->origins = origins_new();
+		robots_product_token(o->user_agent, s->robots_token,
+		    sizeof s->robots_token);
+	}
 }
 
 struct sched *
@@ -332,9 +651,40 @@ sched_new(struct event_base *base, const struct options *opts,
 	s->idle = xcalloc((size_t)opts->concurrency, sizeof *s->idle);
 	s->headers = task_headers_new(opts);
 	s->loop = loop_new(base, opts->concurrency, sched_done_cb, s);
+	if (opts->hosts)
+		sched_hosts_new(s);
 	output_defer(output, base, sched_output_failed, s);
 	input_set_ready(input, sched_input_ready, s);
 	return s;
+}
+
+/* The gate and the origins go, each held task with them; the gate
+ * hands what it knew of its hosts to the summary as it goes. */
+static void
+sched_hosts_free(struct sched *s)
+{
+	struct gate_host *h;
+	struct task *t;
+
+	if (s->gate == NULL)
+		return;
+	while ((t = gate_drain(s->gate, &h)) != NULL)
+		task_free(t);
+	while (s->origins != NULL && (t = origins_drain(s->origins)) != NULL)
+		task_free(t);
+	gate_free(s->gate);
+	origins_free(s->origins);
+	event_free(s->wake);
+	s->gate = NULL;
+	s->origins = NULL;
+	s->wake = NULL;
+}
+
+void
+sched_settle(struct sched *s)
+{
+	if (sched_live(s) == 0)
+		sched_hosts_free(s);
 }
 
 /* Cleanup order matters: easy handles leave the multi handle before it is
@@ -357,6 +707,7 @@ sched_free(struct sched *s)
 		task_free(t);
 	while ((t = task_list_pop(&s->ready)) != NULL)
 		task_free(t);
+	sched_hosts_free(s);
 	while (s->nidle > 0)
 		curl_easy_cleanup(s->idle[--s->nidle]);
 	free(s->idle);
@@ -397,6 +748,21 @@ sched_cancel_list(struct sched *s, struct task_list *list, const char *why)
 	}
 }
 
+/* URLs held by the gate or waiting for robots.txt are cancelled, oldest
+ * first, before the lines still unread in the buffer. */
+static void
+sched_cancel_held(struct sched *s, const char *why)
+{
+	struct gate_host *h;
+	struct task *t;
+
+	evtimer_del(s->wake);
+	while ((t = gate_drain(s->gate, &h)) != NULL)
+		sched_give_up(s, t, ERR_CANCELLED, why);
+	while (s->origins != NULL && (t = origins_drain(s->origins)) != NULL)
+		sched_give_up(s, t, ERR_CANCELLED, why);
+}
+
 void
 sched_interrupt(struct sched *s, int signo)
 {
@@ -412,6 +778,8 @@ sched_interrupt(struct sched *s, int signo)
 	sched_cancel_list(s, &s->in_flight, why);
 	sched_cancel_list(s, &s->waiting, why);
 	sched_cancel_list(s, &s->ready, why);
+	if (s->gate != NULL)
+		sched_cancel_held(s, why);
 	sched_cancel_buffered(s, why);
 }
 

@@ -43,6 +43,10 @@ void sched_interrupt(struct sched *s, int signo);
  * end-of-turn write. */
 void sched_flush(struct sched *s);
 
+/* The run is over: what the host policy did goes to the summary (when
+ * nothing is left in flight). */
+void sched_settle(struct sched *s);
+
 enum sched_outcome sched_outcome(const struct sched *s);
 int sched_signal(const struct sched *s);
 /* A message for SCHED_OUTPUT_FAILED and SCHED_FATAL. */

@@ -8,8 +8,21 @@
 #include "utf8.h"
 #include "xmalloc.h"
 
+/* One host the host policy acted on. */
+struct host_note {
+	char *host;
+	long times_opened;
+	long circuit_urls;
+	long lowest_limit;
+};
+
 struct summary {
 	struct summary_counts counts;
+	bool track_hosts;
+	struct host_note *notes;   /* in the order first noted */
+	size_t nnotes, notes_cap;
+	size_t *index;             /* open addressing into notes, +1; 0 free */
+	size_t index_cap;          /* a power of two, over twice nnotes */
 	FILE *spill;          /* failure records, created on the first */
 	char *spill_mem;      /* the spill's memory when /tmp was unusable */
 	size_t spill_memlen;
@@ -41,7 +54,76 @@ summary_free(struct summary *s)
 		fclose(s->spill);
 	free(s->spill_mem);
 	buf_free(&s->scratch);
+	for (size_t i = 0; i < s->nnotes; i++)
+		free(s->notes[i].host);
+	free(s->notes);
+	free(s->index);
 	free(s);
+}
+
+void
+summary_track_hosts(struct summary *s)
+{
+	s->track_hosts = true;
+}
+
+static size_t
+note_hash(const char *k)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *k != '\0'; k++)
+		h = (h ^ (unsigned char)*k) * 1099511628211ULL;
+	return (size_t)h;
+}
+
+/* Rebuild the index at twice the size: it stays under half full. */
+static void
+notes_reindex(struct summary *s)
+{
+	s->index_cap = s->index_cap ? s->index_cap * 2 : 16;
+	free(s->index);
+	s->index = xcalloc(s->index_cap, sizeof *s->index);
+	for (size_t i = 0; i < s->nnotes; i++) {
+		size_t j = note_hash(s->notes[i].host) & (s->index_cap - 1);
+
+		while (s->index[j] != 0)
+			j = (j + 1) & (s->index_cap - 1);
+		s->index[j] = i + 1;
+	}
+}
+
+static struct host_note *
+note_find(struct summary *s, const char *host)
+{
+	size_t j;
+
+	if (2 * (s->nnotes + 1) > s->index_cap)
+		notes_reindex(s);
+	j = note_hash(host) & (s->index_cap - 1);
+	for (; s->index[j] != 0; j = (j + 1) & (s->index_cap - 1))
+		if (strcmp(s->notes[s->index[j] - 1].host, host) == 0)
+			return &s->notes[s->index[j] - 1];
+	if (s->nnotes == s->notes_cap) {
+		s->notes_cap = s->notes_cap ? s->notes_cap * 2 : 8;
+		s->notes = xrealloc(s->notes, s->notes_cap * sizeof *s->notes);
+	}
+	s->notes[s->nnotes] = (struct host_note){ xstrdup(host), 0, 0, 0 };
+	s->index[j] = ++s->nnotes;
+	return &s->notes[s->nnotes - 1];
+}
+
+void
+summary_note_host(struct summary *s, const char *host, long times_opened,
+    long circuit_urls, long lowest_limit)
+{
+	struct host_note *n = note_find(s, host);
+
+	n->times_opened += times_opened;
+	n->circuit_urls += circuit_urls;
+	if (lowest_limit > 0 &&
+	    (n->lowest_limit == 0 || lowest_limit < n->lowest_limit))
+		n->lowest_limit = lowest_limit;
 }
 
 const struct summary_counts *
@@ -203,6 +285,24 @@ summary_print(struct summary *s, FILE *out, double elapsed_s)
 		}
 		fseek(s->spill, 0, SEEK_END);
 	}
+	for (size_t i = 0; i < s->nnotes; i++) {
+		const struct host_note *n = &s->notes[i];
+
+		buf_reset(&s->scratch);
+		buf_puts(&s->scratch, "host ");
+		put_escaped(&s->scratch, n->host, strlen(n->host));
+		if (n->times_opened > 0)
+			buf_printf(&s->scratch, ": circuit opened %ld time%s, "
+			    "%ld URL%s circuit_open", n->times_opened,
+			    n->times_opened == 1 ? "" : "s", n->circuit_urls,
+			    n->circuit_urls == 1 ? "" : "s");
+		if (n->lowest_limit > 0)
+			buf_printf(&s->scratch, "%s--adaptive lowered its "
+			    "limit to %ld", n->times_opened > 0 ? "; " : ": ",
+			    n->lowest_limit);
+		buf_putc(&s->scratch, '\n');
+		fwrite(s->scratch.data, 1, s->scratch.len, out);
+	}
 	summary_totals_line(s, elapsed_s, totals, sizeof totals);
 	fprintf(out, "%s\n", totals);
 	fflush(out);
@@ -259,7 +359,28 @@ summary_write_report(struct summary *s, FILE *out, double elapsed_s)
 		}
 		fseek(s->spill, 0, SEEK_END);
 	}
-	fputs("]}\n", out);
+	fputs("]", out);
+	if (s->track_hosts) {
+		fputs(",\"hosts\":[", out);
+		for (size_t i = 0; i < s->nnotes; i++) {
+			const struct host_note *n = &s->notes[i];
+
+			buf_reset(&s->scratch);
+			buf_puts(&s->scratch, i > 0 ? ",{\"host\":" :
+			    "{\"host\":");
+			json_string(&s->scratch, n->host, strlen(n->host));
+			buf_printf(&s->scratch, ",\"circuit_opened\":%ld,"
+			    "\"circuit_open_urls\":%ld,\"lowest_limit\":",
+			    n->times_opened, n->circuit_urls);
+			if (n->lowest_limit > 0)
+				buf_printf(&s->scratch, "%ld}", n->lowest_limit);
+			else
+				buf_puts(&s->scratch, "null}");
+			fwrite(s->scratch.data, 1, s->scratch.len, out);
+		}
+		fputs("]", out);
+	}
+	fputs("}\n", out);
 	buf_free(&url);
 	buf_free(&msg);
 	return fflush(out) == 0 && !ferror(out);

@@ -27,7 +27,16 @@ void summary_free(struct summary *s);
 void summary_add(struct summary *s, const struct result *r);
 const struct summary_counts *summary_counts(const struct summary *s);
 
-/* The human summary: one line per failed URL, then the totals line.
+/* With host options on, the report has a "hosts" array (empty or not). */
+void summary_track_hosts(struct summary *s);
+/* What the host policy did to one host: its circuit opened times_opened
+ * times and circuit_urls URLs got circuit_open; --adaptive lowered its
+ * limit to lowest_limit (0: never).  Notes for one host add up. */
+void summary_note_host(struct summary *s, const char *host,
+    long times_opened, long circuit_urls, long lowest_limit);
+
+/* The human summary: one line per failed URL, then one per host the
+ * host policy acted on, then the totals line.
  * URLs and messages have control characters and bad UTF-8 escaped. */
 void summary_print(struct summary *s, FILE *out, double elapsed_s);
 /* The totals line alone, without its newline. */

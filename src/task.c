@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "netguard.h"
+#include "robots.h"
 #include "xmalloc.h"
 
 struct task {
@@ -22,6 +23,10 @@ struct task {
 	struct timespec end;
 	CURL *easy;                     /* attempt in flight */
 	long requests;                  /* sent in this attempt, see prereq */
+	double started;                 /* the attempt's start, seconds */
+	struct gate_host *host;         /* with host options on */
+	struct origin *robots_of;       /* fetching this origin's robots.txt */
+	bool capped;                    /* robots.txt cut at its 500 KiB */
 
 	/* What the last attempt got. */
 	long status;
@@ -85,6 +90,19 @@ task_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 	struct task *t = arg;
 	size_t len = size * nmemb;
 
+	/* RFC 9309 asks for at least 500 KiB of a robots.txt to be read, and
+	 * no more is needed: stop there, with what came kept. */
+	if (t->robots_of != NULL) {
+		if (t->body.len + len > ROBOTS_MAX_BYTES) {
+			buf_append(&t->body, data,
+			    ROBOTS_MAX_BYTES - t->body.len);
+			t->capped = true;
+			return 0;
+		}
+		buf_append(&t->body, data, len);
+		t->bytes += len;
+		return len;
+	}
 	/* Counted on the decoded body, as --max-size promises; returning
 	 * short makes libcurl stop with CURLE_WRITE_ERROR. */
 	if (t->bytes + len > t->opts->max_size) {
@@ -330,6 +348,15 @@ now(struct timespec *ts)
 	clock_gettime(CLOCK_MONOTONIC, ts);
 }
 
+double
+task_clock(void)
+{
+	struct timespec ts;
+
+	now(&ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 void
 task_set_invalid(struct task *t, const char *message)
 {
@@ -357,12 +384,62 @@ task_request_sent(const struct task *t)
 	return t->requests > 0;
 }
 
+double
+task_started(const struct task *t)
+{
+	return t->started;
+}
+
+long
+task_status(const struct task *t)
+{
+	return t->status;
+}
+
+void
+task_set_host(struct task *t, struct gate_host *h)
+{
+	t->host = h;
+}
+
+struct gate_host *
+task_host(const struct task *t)
+{
+	return t->host;
+}
+
+void
+task_set_robots(struct task *t, struct origin *g)
+{
+	t->robots_of = g;
+}
+
+struct origin *
+task_robots_of(const struct task *t)
+{
+	return t->robots_of;
+}
+
+const char *
+task_body(const struct task *t, size_t *len)
+{
+	*len = t->body.len;
+	return t->body.data != NULL ? t->body.data : "";
+}
+
+CURLU *
+task_parsed(const struct task *t)
+{
+	return t->parsed;
+}
+
 static void
 task_reset_attempt(struct task *t)
 {
 	t->status = 0;
 	t->bytes = 0;
 	t->too_large = false;
+	t->capped = false;
 	buf_reset(&t->body);
 	t->retry_after[0] = '\0';
 	t->blocked[0] = '\0';
@@ -399,8 +476,17 @@ task_attach(struct task *t, CURL *easy, char *err, size_t errlen)
 	 * hold each transfer back until the previous response is in. */
 	curl_easy_setopt(easy, CURLOPT_PIPEWAIT,
 	    strncasecmp(t->url, "https:", 6) == 0 ? 1L : 0L);
+	/* robots.txt is a GET whatever -X and -d say, and RFC 9309 asks
+	 * for five redirects to be followed.  The handle is recycled after
+	 * (task_finish_attempt), so these do not stick. */
+	if (t->robots_of != NULL) {
+		curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, NULL);
+		curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
+	}
 	if (t->attempts == 0)
 		now(&t->first_start);
+	t->started = task_clock();
 	t->attempts++;
 	t->easy = easy;
 	return true;
@@ -531,7 +617,9 @@ task_finish_attempt(struct task *t, CURLcode code, CURL **easy,
 {
 	struct verdict v;
 
-	*worn = task_easy_worn(t, t->easy, code);
+	*worn = t->robots_of != NULL || task_easy_worn(t, t->easy, code);
+	if (t->capped && code == CURLE_WRITE_ERROR)
+		code = CURLE_OK;
 	*easy = task_collect(t);
 	v = retry_classify(code, t->status, t->too_large ? STOP_TOO_LARGE :
 	    t->blocked[0] != '\0' ? STOP_BLOCKED : STOP_NONE, t->errbuf);

@@ -15,6 +15,8 @@
 #include "retry.h"
 
 struct task;
+struct gate_host;
+struct origin;
 
 /* Tasks live on one list at a time (queued, in flight or waiting). */
 struct task_list {
@@ -76,6 +78,25 @@ long task_attempts(const struct task *t);
 /* Whether the last attempt got as far as sending a request (after DNS,
  * connecting and the TLS handshake). */
 bool task_request_sent(const struct task *t);
+/* When the last attempt started, on task_clock's clock. */
+double task_started(const struct task *t);
+/* The last attempt's HTTP status, 0 for none. */
+long task_status(const struct task *t);
+/* Seconds on the monotonic clock the host policy runs on. */
+double task_clock(void);
+/* libcurl's parse of the URL; NULL for a line never fetched. */
+CURLU *task_parsed(const struct task *t);
+
+/* With host options on: the host the task counts against. */
+void task_set_host(struct task *t, struct gate_host *h);
+struct gate_host *task_host(const struct task *t);
+/* The task fetches origin g's robots.txt rather than a URL of the list:
+ * its body is kept (at most ROBOTS_MAX_BYTES: a longer one ends there,
+ * not as a failure) and it makes no result line. */
+void task_set_robots(struct task *t, struct origin *g);
+struct origin *task_robots_of(const struct task *t);
+/* The body kept (--body, or robots.txt). */
+const char *task_body(const struct task *t, size_t *len);
 /* Retry-After of the last response (a 429 or 503) in seconds from now,
  * or -1. */
 double task_retry_after(const struct task *t, time_t now);

@@ -113,3 +113,69 @@ url_check(const char *url, char *why, size_t whylen)
 	curl_url_cleanup(u);
 	return u != NULL;
 }
+
+static void
+lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+bool
+url_origin(CURLU *u, char *out, size_t len)
+{
+	char *scheme = NULL, *host = NULL, *port = NULL;
+	bool ok = false;
+	int n;
+
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+	    CURLUE_OK) {
+		n = snprintf(out, len, "%s://%s:%s", scheme, host, port);
+		ok = n >= 0 && (size_t)n < len;
+		if (ok)
+			lower(out);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	return ok;
+}
+
+bool
+url_request_path(CURLU *u, char *out, size_t len)
+{
+	char *path = NULL, *query = NULL;
+	bool ok = false;
+	int n;
+
+	if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK) {
+		curl_url_get(u, CURLUPART_QUERY, &query, 0);
+		n = snprintf(out, len, "%s%s%s", path[0] ? path : "/",
+		    query ? "?" : "", query ? query : "");
+		ok = n >= 0 && (size_t)n < len;
+	}
+	curl_free(path);
+	curl_free(query);
+	return ok;
+}
+
+CURLU *
+url_robots(CURLU *u)
+{
+	CURLU *r = curl_url_dup(u);
+
+	if (r == NULL)
+		return NULL;
+	if (curl_url_set(r, CURLUPART_PATH, "/robots.txt", 0) != CURLUE_OK ||
+	    curl_url_set(r, CURLUPART_QUERY, NULL, 0) != CURLUE_OK ||
+	    curl_url_set(r, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
+	    curl_url_set(r, CURLUPART_USER, NULL, 0) != CURLUE_OK ||
+	    curl_url_set(r, CURLUPART_PASSWORD, NULL, 0) != CURLUE_OK) {
+		curl_url_cleanup(r);
+		return NULL;
+	}
+	return r;
+}

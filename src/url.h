@@ -13,6 +13,17 @@
  * again; else NULL, with the reason in why.  A non-ASCII (IDN) host is
  * converted to its ASCII form in the parse. */
 CURLU *url_parse(const char *url, char *why, size_t whylen);
+/* The origin of a parsed URL, "scheme://host:port" with the scheme and
+ * host lower-cased and the port always given (robots.txt is per origin);
+ * false if it does not fit in len. */
+bool url_origin(CURLU *u, char *out, size_t len);
+/* The path and query as a request sends them ("/a/b?c=d"; "/" for an
+ * empty path); false if it does not fit in len. */
+bool url_request_path(CURLU *u, char *out, size_t len);
+/* A copy of u naming its origin's /robots.txt (no user, query or
+ * fragment); NULL on failure. */
+CURLU *url_robots(CURLU *u);
+
 /* url_parse, for a yes or no. */
 bool url_check(const char *url, char *why, size_t whylen);
 
