@@ -37,6 +37,8 @@ enum {
 	OPT_ROBOTS,
 	OPT_HOST_KEY,
 	OPT_LOOKAHEAD,
+	OPT_SHARD,
+	OPT_ORDERED,
 };
 
 /* The leading ':' makes getopt tell a missing value from an unknown option. */
@@ -70,6 +72,8 @@ static const struct option long_options[] = {
 	{ "robots", no_argument, NULL, OPT_ROBOTS },
 	{ "host-key", required_argument, NULL, OPT_HOST_KEY },
 	{ "lookahead", required_argument, NULL, OPT_LOOKAHEAD },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "ordered", no_argument, NULL, OPT_ORDERED },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "help", no_argument, NULL, 'h' },
@@ -126,6 +130,8 @@ cli_usage(FILE *out)
 "      --robots              obey robots.txt\n"
 "      --host-key host|domain  what counts as one host (host)\n"
 "      --lookahead N         URLs read ahead while hosts are busy (10000)\n"
+"      --shard K/N           fetch only the hosts of shard K of N\n"
+"      --ordered             write the lines in input order\n"
 "  -h, --help                this help;  -V, --version  version\n"
 "\n"
 "Exit status: 0 all ok, 1 some URL failed, 2 usage or input error,\n"
@@ -386,6 +392,29 @@ parse_rate(int code, const char *arg, double *interval, char *err,
 	return true;
 }
 
+/* --shard K/N, 1 <= K <= N <= 100000. */
+static bool
+parse_shard(const char *arg, struct options *o, char *err, size_t errlen)
+{
+	const char *slash = strchr(arg, '/');
+	char k[32];
+	long kv, nv;
+
+	if (slash == NULL || (size_t)(slash - arg) >= sizeof k)
+		return fail(err, errlen, "--shard: '%s' is not K/N", arg);
+	memcpy(k, arg, (size_t)(slash - arg));
+	k[slash - arg] = '\0';
+	if (!cli_parse_long(k, &kv) || !cli_parse_long(slash + 1, &nv) ||
+	    k[0] == '+' || k[0] == '-' || slash[1] == '+' || slash[1] == '-')
+		return fail(err, errlen, "--shard: '%s' is not K/N", arg);
+	if (nv < 1 || nv > 100000 || kv < 1 || kv > nv)
+		return fail(err, errlen, "--shard: '%s' is out of range (1 <= "
+		    "K <= N <= 100000)", arg);
+	o->shard_k = (unsigned long)kv;
+	o->shard_n = (unsigned long)nv;
+	return true;
+}
+
 /* --breaker N[/SECS] */
 static bool
 parse_breaker(const char *arg, struct options *o, char *err, size_t errlen)
@@ -509,6 +538,11 @@ apply_option(struct options *o, int c, const char *arg, char *err,
 	case OPT_LOOKAHEAD:
 		return parse_count(c, arg, 1, 10000000, &o->lookahead, err,
 		    errlen);
+	case OPT_SHARD:
+		return parse_shard(arg, o, err, errlen);
+	case OPT_ORDERED:
+		o->ordered = true;
+		return true;
 	case OPT_PROGRESS:
 	case OPT_NO_PROGRESS:
 		o->progress = c == OPT_PROGRESS;

@@ -43,6 +43,9 @@ struct options {
 	enum hostkey_mode host_key; /* --host-key */
 	long lookahead;           /* --lookahead: URLs held ahead */
 	bool hosts;               /* some option above needs the host gate */
+	unsigned long shard_k;    /* --shard K/N; N 0: no sharding */
+	unsigned long shard_n;
+	bool ordered;             /* --ordered */
 	bool progress;            /* --progress / --no-progress; default: stderr is a terminal */
 	bool progress_set;        /* whether the user chose */
 	char **files;             /* operands; none means standard input */

@@ -11,6 +11,7 @@
 #include "gate.h"
 #include "hostkey.h"
 #include "loop.h"
+#include "order.h"
 #include "origins.h"
 #include "retry.h"
 #include "robots.h"
@@ -42,6 +43,8 @@ struct sched {
 	struct event *wake;         /* the gate's one timer */
 	struct origins *origins;    /* --robots */
 	char robots_token[64];      /* the User-Agent's product token */
+
+	struct order *order;        /* --ordered: the reorder window */
 
 	bool input_done;
 	bool input_failed;
@@ -116,6 +119,19 @@ sched_put_easy(struct sched *s, CURL *easy, bool worn)
 	}
 }
 
+/* --ordered: the line just made waits for those before it, and every
+ * line it was the last one missing for goes out with it. */
+static void
+sched_put_in_order(struct sched *s, uint64_t seq)
+{
+	const char *line;
+	size_t len;
+
+	order_put(s->order, seq, s->line.data, s->line.len);
+	while ((line = order_next(s->order, &len)) != NULL)
+		output_add(s->output, line, len);
+}
+
 /* The task is final: its line goes out now, then it is gone (a
  * robots.txt fetch has no line), and so is its hold on its host. */
 static void
@@ -130,7 +146,10 @@ sched_finish(struct sched *s, struct task *t)
 		summary_add(s->summary, &r);
 		buf_reset(&s->line);
 		result_format(&s->line, &r);
-		output_add(s->output, s->line.data, s->line.len);
+		if (s->order != NULL)
+			sched_put_in_order(s, task_seq(t));
+		else
+			output_add(s->output, s->line.data, s->line.len);
 	}
 	task_free(t);
 	if (host != NULL)
@@ -423,6 +442,24 @@ sched_pump_gate(struct sched *s)
 }
 
 
+/* --shard K/N: whether this shard fetches the URL.  A line that gets
+ * invalid_url (parsed NULL) belongs to shard 1, so that N shards write
+ * exactly one line per input line between them. */
+static bool
+sched_in_shard(const struct sched *s, CURLU *parsed)
+{
+	char key[HOSTKEY_MAX];
+
+	if (s->opts->shard_n == 0)
+		return true;
+	if (parsed == NULL)
+		return s->opts->shard_k == 1;
+	if (!hostkey_of(parsed, s->opts->host_key, key, sizeof key))
+		return s->opts->shard_k == 1;
+	return hostkey_shard(key, strlen(key), s->opts->shard_n) ==
+	    s->opts->shard_k;
+}
+
 /* A line from the input becomes a transfer, or at once a result line if
  * it can never be fetched; with cancel_why set (the run is being
  * interrupted) a fetchable line is cancelled before any attempt. */
@@ -438,7 +475,13 @@ sched_accept_line(struct sched *s, const struct input_line *line,
 		return;
 	if (line->verdict == LINE_URL)
 		parsed = url_parse(line->text, why, sizeof why);
+	if (!sched_in_shard(s, parsed)) {
+		curl_url_cleanup(parsed);
+		return;
+	}
 	t = task_new(line->text, line->len, parsed, s->opts);
+	if (s->order != NULL)
+		task_set_seq(t, order_take_seq(s->order));
 	if (line->verdict != LINE_URL) {
 		task_set_invalid(t, line_verdict_message(line->verdict));
 		sched_finish(s, t);
@@ -469,6 +512,9 @@ sched_warn(struct sched *s, const char *message)
 static bool
 sched_want_line(const struct sched *s)
 {
+	if (s->order != NULL &&
+	    order_pending(s->order) >= (uint64_t)s->opts->lookahead)
+		return false;
 	if (s->gate == NULL)
 		return sched_slot_free(s) && sched_live(s) < s->max_live;
 	return sched_held(s) < (size_t)s->opts->lookahead &&
@@ -653,6 +699,8 @@ sched_new(struct event_base *base, const struct options *opts,
 	s->loop = loop_new(base, opts->concurrency, sched_done_cb, s);
 	if (opts->hosts)
 		sched_hosts_new(s);
+	if (opts->ordered)
+		s->order = order_new();
 	output_defer(output, base, sched_output_failed, s);
 	input_set_ready(input, sched_input_ready, s);
 	return s;
@@ -708,6 +756,7 @@ sched_free(struct sched *s)
 	while ((t = task_list_pop(&s->ready)) != NULL)
 		task_free(t);
 	sched_hosts_free(s);
+	order_free(s->order);
 	while (s->nidle > 0)
 		curl_easy_cleanup(s->idle[--s->nidle]);
 	free(s->idle);
@@ -763,6 +812,18 @@ sched_cancel_held(struct sched *s, const char *why)
 		sched_give_up(s, t, ERR_CANCELLED, why);
 }
 
+/* On a signal, the lines held for --ordered go out, in order, before
+ * the cancelled ones, which then follow as they are made. */
+static void
+sched_flush_order(struct sched *s)
+{
+	const char *line;
+	size_t len;
+
+	while ((line = order_flush(s->order, &len)) != NULL)
+		output_add(s->output, line, len);
+}
+
 void
 sched_interrupt(struct sched *s, int signo)
 {
@@ -775,6 +836,8 @@ sched_interrupt(struct sched *s, int signo)
 	    "a signal");
 	s->signo = signo;
 	sched_end(s, SCHED_INTERRUPTED);
+	if (s->order != NULL)
+		sched_flush_order(s);
 	sched_cancel_list(s, &s->in_flight, why);
 	sched_cancel_list(s, &s->waiting, why);
 	sched_cancel_list(s, &s->ready, why);

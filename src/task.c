@@ -26,6 +26,7 @@ struct task {
 	double started;                 /* the attempt's start, seconds */
 	struct gate_host *host;         /* with host options on */
 	struct origin *robots_of;       /* fetching this origin's robots.txt */
+	uint64_t seq;                   /* --ordered: its place in the input */
 	bool capped;                    /* robots.txt cut at its 500 KiB */
 
 	/* What the last attempt got. */
@@ -406,6 +407,18 @@ struct gate_host *
 task_host(const struct task *t)
 {
 	return t->host;
+}
+
+void
+task_set_seq(struct task *t, uint64_t seq)
+{
+	t->seq = seq;
+}
+
+uint64_t
+task_seq(const struct task *t)
+{
+	return t->seq;
 }
 
 void

@@ -90,6 +90,9 @@ CURLU *task_parsed(const struct task *t);
 /* With host options on: the host the task counts against. */
 void task_set_host(struct task *t, struct gate_host *h);
 struct gate_host *task_host(const struct task *t);
+/* --ordered: the task's place in the input. */
+void task_set_seq(struct task *t, uint64_t seq);
+uint64_t task_seq(const struct task *t);
 /* The task fetches origin g's robots.txt rather than a URL of the list:
  * its body is kept (at most ROBOTS_MAX_BYTES: a longer one ends there,
  * not as a failure) and it makes no result line. */
