@@ -798,7 +798,7 @@ START_TEST(test_idempotent_methods)
 		{ { "-X", "TRACE" }, false },
 		{ { "-X", "CONNECT" }, false },
 		{ { "-X", "PROPFIND" }, false },
-		{ { "-X", "get" }, false },             /* not GET: case counts */
+		{ { "-X", "get" }, false },     /* not GET: case counts */
 		{ { "-X", "Put" }, false },
 	};
 
