@@ -57,7 +57,7 @@ assert_ok(const cJSON *o)
 	ck_assert(jnull(o, "error"));
 }
 
-/* Every one of the n URLs of list came out, once each, and ok. */
+/* n lines came out, every one ok. */
 static void
 assert_all_ok(const struct lines *lines, size_t n)
 {
@@ -200,8 +200,8 @@ raw_host_url(const char *host)
 }
 
 /* The three spellings of one IDN host, each fetched ok with final_url
- * as given; run with args in the environment envp (NULL: empty), or in
- * the test's own environment if use_env is false. */
+ * as given: in exactly the environment envp (NULL: empty) if use_env,
+ * else in the test's own. */
 static void
 assert_idn_hosts_ok(bool use_env, char *const envp[])
 {
