@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -109,6 +110,10 @@ START_TEST(test_defaults)
 	ck_assert(!opts.insecure);
 	ck_assert(!opts.progress_set);
 	ck_assert_uint_eq(opts.nfiles, 0);
+	ck_assert_ptr_null(opts.method);
+	ck_assert_ptr_null(opts.data_arg);
+	ck_assert_ptr_null(opts.data);
+	ck_assert(opts.idempotent);
 }
 END_TEST
 
@@ -398,6 +403,20 @@ static const struct bad_case bad_cases[] = {
 	{ { "-A", "ua\nX-Evil: 1" }, "-A" },
 	{ { "-A", "ua\r" }, "-A" },
 	{ { "--user-agent", "a\r\nb" }, "--user-agent" },
+	{ { "-X", "GE T" }, "-X" },            /* a method is an HTTP token */
+	{ { "-X", "" }, "-X" },
+	{ { "-X", "GET\r\nX-Evil: 1" }, "-X" },
+	{ { "-X", "GET/1.1" }, "-X" },
+	{ { "-X", "M\xc3\xa9THODE" }, "-X" },
+	{ { "--method", "(GET)" }, "--method" },
+	{ { "--method=" }, "--method" },
+	{ { "-X" }, "-X" },
+	{ { "--method" }, "--method" },
+	{ { "-d" }, "-d" },
+	{ { "--data" }, "--data" },
+	{ { "-d", "@-" }, "-d" },              /* standard input holds URLs */
+	{ { "--data", "@-" }, "--data" },
+	{ { "-d", "@" }, "-d" },
 };
 
 #define NBAD ((int)(sizeof bad_cases / sizeof bad_cases[0]))
@@ -726,6 +745,161 @@ START_TEST(test_repeated_parse_after_early_return_in_cluster)
 }
 END_TEST
 
+/* -X takes any HTTP token as is (case kept: methods are case-sensitive),
+ * and -d keeps its argument for cli_load_data. */
+START_TEST(test_method_and_data)
+{
+	ck_assert_int_eq(PARSE("-X", "HEAD"), CLI_RUN);
+	ck_assert_str_eq(opts.method, "HEAD");
+	ck_assert_ptr_null(opts.data_arg);
+	ck_assert_int_eq(PARSE("--method", "PROPFIND"), CLI_RUN);
+	ck_assert_str_eq(opts.method, "PROPFIND");
+	ck_assert_int_eq(PARSE("--method=get"), CLI_RUN);
+	ck_assert_str_eq(opts.method, "get");
+	ck_assert_int_eq(PARSE("-X", "!#$%&'*+-.^_`|~09az"), CLI_RUN);
+	ck_assert_str_eq(opts.method, "!#$%&'*+-.^_`|~09az");
+	ck_assert_int_eq(PARSE("-d", "a=1&b=2"), CLI_RUN);
+	ck_assert_ptr_null(opts.method);
+	ck_assert_str_eq(opts.data_arg, "a=1&b=2");
+	ck_assert_int_eq(PARSE("--data", "@body.bin", "-XPUT"), CLI_RUN);
+	ck_assert_str_eq(opts.data_arg, "@body.bin");
+	ck_assert_str_eq(opts.method, "PUT");
+	/* only "@-" and a bare "@" are refused: "@@x" names the file "@x" */
+	ck_assert_int_eq(PARSE("-d", "@@x"), CLI_RUN);
+	ck_assert_int_eq(PARSE("-d", ""), CLI_RUN);
+	ck_assert_str_eq(opts.data_arg, "");
+	ck_assert_int_eq(PARSE("-d", "-"), CLI_RUN);
+	ck_assert_str_eq(opts.data_arg, "-");
+}
+END_TEST
+
+/* Which requests a retry may send again (SPEC.md, "Input and requests"):
+ * GET, HEAD, OPTIONS, PUT and DELETE; anything else, POST (-d without -X)
+ * included, only when the request was never sent. */
+START_TEST(test_idempotent_methods)
+{
+	static const struct {
+		const char *args[5];
+		bool idempotent;
+	} cases[] = {
+		{ { NULL }, true },                     /* GET by default */
+		{ { "-X", "GET" }, true },
+		{ { "-X", "HEAD" }, true },
+		{ { "-X", "OPTIONS" }, true },
+		{ { "-X", "PUT" }, true },
+		{ { "-X", "DELETE" }, true },
+		{ { "-X", "PUT", "-d", "x" }, true },
+		{ { "-d", "x", "-X", "DELETE" }, true },
+		{ { "-X", "GET", "-d", "x" }, true },
+		{ { "-d", "x" }, false },               /* POST */
+		{ { "-d", "@file" }, false },
+		{ { "-X", "POST" }, false },
+		{ { "-X", "PATCH" }, false },
+		{ { "-X", "TRACE" }, false },
+		{ { "-X", "CONNECT" }, false },
+		{ { "-X", "PROPFIND" }, false },
+		{ { "-X", "get" }, false },     /* not GET: case counts */
+		{ { "-X", "Put" }, false },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *list[7] = { "scrape" };
+		int n = 1;
+
+		for (int k = 0; k < 5 && cases[i].args[k] != NULL; k++)
+			list[n++] = cases[i].args[k];
+		list[n] = NULL;
+		ck_assert_int_eq(run_args(list), CLI_RUN);
+		ck_assert_msg(opts.idempotent == cases[i].idempotent,
+		    "case %zu (%s %s %s %s): idempotent %d", i,
+		    list[1] ? list[1] : "", n > 2 ? list[2] : "",
+		    n > 3 ? list[3] : "", n > 4 ? list[4] : "",
+		    opts.idempotent);
+	}
+}
+END_TEST
+
+/* A file of n bytes, in /tmp; the path is malloc'd. */
+static char *
+data_file(const void *data, size_t n)
+{
+	char *path = strdup("/tmp/scrape-cli-test-XXXXXX");
+	int fd;
+
+	ck_assert_ptr_nonnull(path);
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, n), (ssize_t)n);
+	close(fd);
+	return path;
+}
+
+/* cli_load_data: a STRING as is; @FILE read once, exactly, NUL bytes and
+ * all; a file over one read's worth too. */
+START_TEST(test_load_data)
+{
+	static const char bin[] = "a\0b\xff\r\n\0";
+	char *path = data_file(bin, sizeof bin - 1), *big, *bigpath;
+	char arg[256];
+	size_t bign = 100000;
+
+	ck_assert_int_eq(PARSE0(), CLI_RUN);
+	ck_assert(cli_load_data(&opts, err, sizeof err));
+	ck_assert_ptr_null(opts.data);
+
+	ck_assert_int_eq(PARSE("-d", "a=1&b=2"), CLI_RUN);
+	ck_assert(cli_load_data(&opts, err, sizeof err));
+	ck_assert_uint_eq(opts.data_len, 7);
+	ck_assert_mem_eq(opts.data, "a=1&b=2", 7);
+
+	ck_assert_int_eq(PARSE("-d", ""), CLI_RUN);
+	ck_assert(cli_load_data(&opts, err, sizeof err));
+	ck_assert_ptr_nonnull(opts.data);
+	ck_assert_uint_eq(opts.data_len, 0);
+
+	snprintf(arg, sizeof arg, "@%s", path);
+	ck_assert_int_eq(PARSE("-d", arg), CLI_RUN);
+	ck_assert(cli_load_data(&opts, err, sizeof err));
+	ck_assert_uint_eq(opts.data_len, sizeof bin - 1);
+	ck_assert_mem_eq(opts.data, bin, sizeof bin - 1);
+
+	big = malloc(bign);
+	ck_assert_ptr_nonnull(big);
+	for (size_t i = 0; i < bign; i++)
+		big[i] = (char)(i * 7);
+	bigpath = data_file(big, bign);
+	snprintf(arg, sizeof arg, "@%s", bigpath);
+	ck_assert_int_eq(PARSE("--data", arg), CLI_RUN);
+	ck_assert(cli_load_data(&opts, err, sizeof err));
+	ck_assert_uint_eq(opts.data_len, bign);
+	ck_assert_mem_eq(opts.data, big, bign);
+
+	unlink(bigpath);
+	free(bigpath);
+	free(big);
+	unlink(path);
+	free(path);
+}
+END_TEST
+
+/* A FILE that cannot be read: false, one line naming the option and the
+ * file, and nothing loaded. */
+START_TEST(test_load_data_missing_file)
+{
+	ck_assert_int_eq(PARSE("-d", "@/nonexistent-scrape-test/body"),
+	    CLI_RUN);
+	ck_assert(!cli_load_data(&opts, err, sizeof err));
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent-scrape-test/body"));
+	ck_assert_ptr_nonnull(strstr(err, "-d"));
+	ck_assert_ptr_null(strchr(err, '\n'));
+
+	/* a directory opens but does not read */
+	ck_assert_int_eq(PARSE("-d", "@/tmp"), CLI_RUN);
+	ck_assert(!cli_load_data(&opts, err, sizeof err));
+	ck_assert_ptr_nonnull(strstr(err, "'/tmp'"));
+}
+END_TEST
+
 static Suite *
 cli_suite(void)
 {
@@ -751,6 +925,10 @@ cli_suite(void)
 	tcase_add_test(tc, test_range_boundaries_accepted);
 	tcase_add_test(tc, test_repeated_parse_starts_fresh);
 	tcase_add_test(tc, test_repeated_parse_after_early_return_in_cluster);
+	tcase_add_test(tc, test_method_and_data);
+	tcase_add_test(tc, test_idempotent_methods);
+	tcase_add_test(tc, test_load_data);
+	tcase_add_test(tc, test_load_data_missing_file);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(te, NULL, teardown);

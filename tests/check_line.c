@@ -620,6 +620,136 @@ START_TEST(test_verdict_messages)
 }
 END_TEST
 
+/*
+ * The UTF-8 byte-order mark (EF BB BF) that Windows tools write at the
+ * start of a file: dropped at the start of each source (line_new_source),
+ * however the bytes arrive, and nowhere else.
+ */
+#define BOM "\xef\xbb\xbf"
+
+static void
+bom_setup(void)
+{
+	setup();
+	line_new_source(L);
+}
+
+START_TEST(test_bom_whole)
+{
+	ck_assert_int_eq(JUDGE(BOM "http://a/"), LINE_URL);
+	ASSERT_TEXT("http://a/");
+	ck_assert_uint_eq(got_total, 9);
+}
+END_TEST
+
+/* From a pipe the mark may come a byte at a time. */
+START_TEST(test_bom_byte_at_a_time)
+{
+	ck_assert_int_eq(judge_in(BOM "http://a/", 12, 1), LINE_URL);
+	ASSERT_TEXT("http://a/");
+	ck_assert_uint_eq(got_total, 9);
+}
+END_TEST
+
+START_TEST(test_bom_split)
+{
+	/* 2 + 1, the rest of the line with the last byte */
+	line_append(L, "\xef\xbb", 2);
+	ck_assert_int_eq(JUDGE("\xbfhttp://a/"), LINE_URL);
+	ASSERT_TEXT("http://a/");
+
+	/* 1 + 2, an empty append in between, the line on its own */
+	line_new_source(L);
+	line_append(L, "\xef", 1);
+	line_append(L, "", 0);
+	line_append(L, "\xbb\xbf", 2);
+	ck_assert_int_eq(JUDGE("http://b/"), LINE_URL);
+	ASSERT_TEXT("http://b/");
+}
+END_TEST
+
+/* A mark that begins but does not finish is text after all: the bytes
+ * are kept, and they are no UTF-8. */
+START_TEST(test_bom_partial_is_text)
+{
+	line_append(L, "\xef\xbb", 2);
+	ck_assert_int_eq(JUDGE("x"), LINE_BAD_UTF8);
+	ck_assert_uint_eq(got_total, 3);
+	ASSERT_TEXT("\xef\xbb" "x");
+
+	/* a source that ends inside the mark */
+	line_new_source(L);
+	ck_assert_int_eq(JUDGE("\xef\xbb"), LINE_BAD_UTF8);
+	ck_assert_uint_eq(got_total, 2);
+
+	/* the first byte only, then a URL */
+	line_new_source(L);
+	ck_assert_int_eq(JUDGE("\xef" "http://a/"), LINE_BAD_UTF8);
+	ck_assert_uint_eq(got_total, 10);
+}
+END_TEST
+
+/* Only the very start of a source: the next line, a second mark right
+ * behind the first, or a mark after a blank first line are kept (U+FEFF
+ * is valid UTF-8, so such a line is a candidate URL that url_check will
+ * refuse). */
+START_TEST(test_bom_only_at_source_start)
+{
+	ck_assert_int_eq(JUDGE(BOM "http://a/"), LINE_URL);
+	ASSERT_TEXT("http://a/");
+	ck_assert_int_eq(JUDGE(BOM "http://b/"), LINE_URL);
+	ASSERT_TEXT(BOM "http://b/");
+	ck_assert_uint_eq(got_total, 12);
+
+	line_new_source(L);
+	ck_assert_int_eq(JUDGE(BOM BOM "http://c/"), LINE_URL);
+	ASSERT_TEXT(BOM "http://c/");
+
+	line_new_source(L);
+	ck_assert_int_eq(JUDGE(""), LINE_SKIP);
+	ck_assert_int_eq(JUDGE(BOM "http://d/"), LINE_URL);
+	ASSERT_TEXT(BOM "http://d/");
+
+	line_new_source(L);
+	ck_assert_int_eq(JUDGE("http://e/"), LINE_URL);
+	ck_assert_int_eq(JUDGE(BOM "http://f/"), LINE_URL);
+	ASSERT_TEXT(BOM "http://f/");
+}
+END_TEST
+
+/* A source that is only a mark holds no line at all. */
+START_TEST(test_bom_only_source)
+{
+	line_append(L, BOM, 3);
+	ck_assert(!line_pending(L));
+	ck_assert_int_eq(JUDGE(""), LINE_SKIP);
+}
+END_TEST
+
+/* Each source gets its own mark stripped (FILEs one after another). */
+START_TEST(test_bom_each_source)
+{
+	ck_assert_int_eq(JUDGE(BOM "http://a/"), LINE_URL);
+	ASSERT_TEXT("http://a/");
+	line_new_source(L);
+	ck_assert_int_eq(JUDGE(BOM "http://b/"), LINE_URL);
+	ASSERT_TEXT("http://b/");
+	line_new_source(L);
+	ck_assert_int_eq(judge_in(BOM "http://c/", 12, 1), LINE_URL);
+	ASSERT_TEXT("http://c/");
+}
+END_TEST
+
+/* Without line_new_source (the fixture of the other cases) the reader
+ * strips nothing: the mark is only looked for where a source starts. */
+START_TEST(test_bom_kept_without_new_source)
+{
+	ck_assert_int_eq(JUDGE(BOM "http://a/"), LINE_URL);
+	ASSERT_TEXT(BOM "http://a/");
+	ck_assert_uint_eq(got_total, 12);
+}
+END_TEST
+
 static Suite *
 line_suite(void)
 {
@@ -627,6 +757,7 @@ line_suite(void)
 	TCase *tc = tcase_create("verdicts");
 	TCase *tl = tcase_create("length");
 	TCase *tp = tcase_create("pieces");
+	TCase *tb = tcase_create("bom");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_plain_url);
@@ -662,6 +793,18 @@ line_suite(void)
 	tcase_add_test(tp, test_pieces_give_same_verdict);
 	tcase_add_test(tp, test_empty_appends_change_nothing);
 	suite_add_tcase(s, tp);
+
+	tcase_add_checked_fixture(tb, bom_setup, teardown);
+	tcase_add_test(tb, test_bom_whole);
+	tcase_add_test(tb, test_bom_byte_at_a_time);
+	tcase_add_test(tb, test_bom_split);
+	tcase_add_test(tb, test_bom_partial_is_text);
+	tcase_add_test(tb, test_bom_only_at_source_start);
+	tcase_add_test(tb, test_bom_only_source);
+	tcase_add_test(tb, test_bom_each_source);
+	suite_add_tcase(s, tb);
+	/* the other fixture: a reader never told a source started */
+	tcase_add_test(tc, test_bom_kept_without_new_source);
 	return s;
 }
 

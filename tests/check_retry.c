@@ -41,11 +41,11 @@ assert_verdict(const struct case_ *c)
 }
 
 static const struct case_ ok_cases[] = {
-	{ CURLE_OK, 200, false, ERR_NONE, false, "200" },
-	{ CURLE_OK, 201, false, ERR_NONE, false, "201" },
-	{ CURLE_OK, 204, false, ERR_NONE, false, "204" },
-	{ CURLE_OK, 206, false, ERR_NONE, false, "206" },
-	{ CURLE_OK, 299, false, ERR_NONE, false, "299" },
+	{ CURLE_OK, 200, false, ERR_NONE, false, "200", NULL },
+	{ CURLE_OK, 201, false, ERR_NONE, false, "201", NULL },
+	{ CURLE_OK, 204, false, ERR_NONE, false, "204", NULL },
+	{ CURLE_OK, 206, false, ERR_NONE, false, "206", NULL },
+	{ CURLE_OK, 299, false, ERR_NONE, false, "299", NULL },
 };
 
 START_TEST(test_classify_2xx_ok)
@@ -56,26 +56,26 @@ END_TEST
 
 static const struct case_ http_cases[] = {
 	/* final at once: any status but the six retryable ones */
-	{ CURLE_OK, 404, false, ERR_HTTP, false, "404" },
-	{ CURLE_OK, 403, false, ERR_HTTP, false, "403" },
-	{ CURLE_OK, 301, false, ERR_HTTP, false, "301 not followed" },
-	{ CURLE_OK, 302, false, ERR_HTTP, false, "302 not followed" },
-	{ CURLE_OK, 304, false, ERR_HTTP, false, "304" },
-	{ CURLE_OK, 400, false, ERR_HTTP, false, "400" },
-	{ CURLE_OK, 401, false, ERR_HTTP, false, "401" },
-	{ CURLE_OK, 410, false, ERR_HTTP, false, "410" },
-	{ CURLE_OK, 418, false, ERR_HTTP, false, "418" },
-	{ CURLE_OK, 501, false, ERR_HTTP, false, "501" },
-	{ CURLE_OK, 505, false, ERR_HTTP, false, "505" },
-	{ CURLE_OK, 199, false, ERR_HTTP, false, "199" },
-	{ CURLE_OK, 300, false, ERR_HTTP, false, "300" },
+	{ CURLE_OK, 404, false, ERR_HTTP, false, "404", NULL },
+	{ CURLE_OK, 403, false, ERR_HTTP, false, "403", NULL },
+	{ CURLE_OK, 301, false, ERR_HTTP, false, "301 not followed", NULL },
+	{ CURLE_OK, 302, false, ERR_HTTP, false, "302 not followed", NULL },
+	{ CURLE_OK, 304, false, ERR_HTTP, false, "304", NULL },
+	{ CURLE_OK, 400, false, ERR_HTTP, false, "400", NULL },
+	{ CURLE_OK, 401, false, ERR_HTTP, false, "401", NULL },
+	{ CURLE_OK, 410, false, ERR_HTTP, false, "410", NULL },
+	{ CURLE_OK, 418, false, ERR_HTTP, false, "418", NULL },
+	{ CURLE_OK, 501, false, ERR_HTTP, false, "501", NULL },
+	{ CURLE_OK, 505, false, ERR_HTTP, false, "505", NULL },
+	{ CURLE_OK, 199, false, ERR_HTTP, false, "199", NULL },
+	{ CURLE_OK, 300, false, ERR_HTTP, false, "300", NULL },
 	/* retryable statuses */
-	{ CURLE_OK, 408, false, ERR_HTTP, true, "408" },
-	{ CURLE_OK, 429, false, ERR_HTTP, true, "429" },
-	{ CURLE_OK, 500, false, ERR_HTTP, true, "500" },
-	{ CURLE_OK, 502, false, ERR_HTTP, true, "502" },
-	{ CURLE_OK, 503, false, ERR_HTTP, true, "503" },
-	{ CURLE_OK, 504, false, ERR_HTTP, true, "504" },
+	{ CURLE_OK, 408, false, ERR_HTTP, true, "408", NULL },
+	{ CURLE_OK, 429, false, ERR_HTTP, true, "429", NULL },
+	{ CURLE_OK, 500, false, ERR_HTTP, true, "500", NULL },
+	{ CURLE_OK, 502, false, ERR_HTTP, true, "502", NULL },
+	{ CURLE_OK, 503, false, ERR_HTTP, true, "503", NULL },
+	{ CURLE_OK, 504, false, ERR_HTTP, true, "504", NULL },
 };
 
 START_TEST(test_classify_http_status)
@@ -85,39 +85,41 @@ START_TEST(test_classify_http_status)
 END_TEST
 
 static const struct case_ transport_cases[] = {
-	{ CURLE_COULDNT_RESOLVE_HOST, 0, false, ERR_DNS, true, "dns" },
-	{ CURLE_COULDNT_CONNECT, 0, false, ERR_CONNECT, true, "refused" },
-	{ CURLE_OPERATION_TIMEDOUT, 0, false, ERR_TIMEOUT, true, "timeout" },
+	{ CURLE_COULDNT_RESOLVE_HOST, 0, false, ERR_DNS, true, "dns", NULL },
+	{ CURLE_COULDNT_CONNECT, 0, false, ERR_CONNECT, true, "refused", NULL },
+	{ CURLE_OPERATION_TIMEDOUT, 0, false, ERR_TIMEOUT, true, "timeout",
+	    NULL },
 	{ CURLE_OPERATION_TIMEDOUT, 200, false, ERR_TIMEOUT, true,
-	    "timeout after the headers" },
+	    "timeout after the headers", NULL },
 	{ CURLE_SSL_CONNECT_ERROR, 0, false, ERR_TLS, true,
-	    "TLS handshake failure" },
+	    "TLS handshake failure", NULL },
 	{ CURLE_PEER_FAILED_VERIFICATION, 0, false, ERR_TLS, false,
-	    "certificate does not verify" },
-	{ CURLE_GOT_NOTHING, 0, false, ERR_RESET, true, "empty reply" },
-	{ CURLE_RECV_ERROR, 0, false, ERR_RESET, true, "reset" },
+	    "certificate does not verify", NULL },
+	{ CURLE_GOT_NOTHING, 0, false, ERR_RESET, true, "empty reply", NULL },
+	{ CURLE_RECV_ERROR, 0, false, ERR_RESET, true, "reset", NULL },
 	{ CURLE_RECV_ERROR, 200, false, ERR_RESET, true,
-	    "reset after the headers" },
-	{ CURLE_SEND_ERROR, 0, false, ERR_RESET, true, "send failed" },
-	{ CURLE_PARTIAL_FILE, 200, false, ERR_RESET, true, "truncated body" },
-	{ CURLE_PARTIAL_FILE, 0, false, ERR_RESET, true, "truncated" },
+	    "reset after the headers", NULL },
+	{ CURLE_SEND_ERROR, 0, false, ERR_RESET, true, "send failed", NULL },
+	{ CURLE_PARTIAL_FILE, 200, false, ERR_RESET, true, "truncated body",
+	    NULL },
+	{ CURLE_PARTIAL_FILE, 0, false, ERR_RESET, true, "truncated", NULL },
 	{ CURLE_TOO_MANY_REDIRECTS, 301, false, ERR_REDIRECT, false,
-	    "too many redirects" },
+	    "too many redirects", NULL },
 	{ CURLE_TOO_MANY_REDIRECTS, 0, false, ERR_REDIRECT, false,
-	    "too many redirects, no status" },
+	    "too many redirects, no status", NULL },
 	{ CURLE_WEIRD_SERVER_REPLY, 0, false, ERR_PROTOCOL, true,
-	    "weird server reply" },
+	    "weird server reply", NULL },
 	{ CURLE_URL_MALFORMAT, 0, false, ERR_INVALID_URL, false,
-	    "malformed URL" },
+	    "malformed URL", NULL },
 	{ CURLE_FILESIZE_EXCEEDED, 0, false, ERR_TOO_LARGE, false,
-	    "declared size over --max-size" },
+	    "declared size over --max-size", NULL },
 	/* Not a redirect: libcurl refusing an HTTP/0.9 (garbage) reply. */
 	{ CURLE_UNSUPPORTED_PROTOCOL, 0, false, ERR_PROTOCOL, true,
-	    "HTTP/0.9 reply" },
+	    "HTTP/0.9 reply", NULL },
 	/* libcurl 7.88's word for a header line over its limit: the server
 	 * sends it every time, so it is final. */
 	{ CURLE_OUT_OF_MEMORY, 200, false, ERR_PROTOCOL, false,
-	    "huge header line" },
+	    "huge header line", NULL },
 	/* Bad chunked framing is the answer's fault, not the connection's:
 	 * protocol and final.  A plain receive error stays reset. */
 	{ CURLE_RECV_ERROR, 200, false, ERR_PROTOCOL, false, "bad chunk size",
@@ -125,8 +127,8 @@ static const struct case_ transport_cases[] = {
 	{ CURLE_RECV_ERROR, 200, false, ERR_RESET, true, "recv failure",
 	    "Recv failure: Connection reset by peer" },
 	{ CURLE_BAD_CONTENT_ENCODING, 200, false, ERR_PROTOCOL, false,
-	    "body does not decode" },
-	{ CURLE_HTTP2, 0, false, ERR_PROTOCOL, true, "HTTP/2 framing" },
+	    "body does not decode", NULL },
+	{ CURLE_HTTP2, 0, false, ERR_PROTOCOL, true, "HTTP/2 framing", NULL },
 	/* After a 3xx, a URL libcurl cannot use is the redirect target's. */
 	{ CURLE_URL_MALFORMAT, 302, false, ERR_REDIRECT, false,
 	    "redirect to a host that is not UTF-8",
@@ -142,14 +144,14 @@ END_TEST
 /* Scrape's write callback stopping the body wins over everything. */
 static const struct case_ too_large_cases[] = {
 	{ CURLE_WRITE_ERROR, 200, true, ERR_TOO_LARGE, false,
-	    "stopped by the write callback" },
-	{ CURLE_OK, 200, true, ERR_TOO_LARGE, false, "ok but too large" },
+	    "stopped by the write callback", NULL },
+	{ CURLE_OK, 200, true, ERR_TOO_LARGE, false, "ok but too large", NULL },
 	{ CURLE_WRITE_ERROR, 503, true, ERR_TOO_LARGE, false,
-	    "too large 503" },
+	    "too large 503", NULL },
 	{ CURLE_PARTIAL_FILE, 200, true, ERR_TOO_LARGE, false,
-	    "too large and truncated" },
+	    "too large and truncated", NULL },
 	{ CURLE_OPERATION_TIMEDOUT, 200, true, ERR_TOO_LARGE, false,
-	    "too large and timed out" },
+	    "too large and timed out", NULL },
 };
 
 START_TEST(test_classify_too_large_wins)
@@ -164,7 +166,7 @@ END_TEST
 START_TEST(test_classify_redirect_to_other_scheme)
 {
 	static const struct case_ c = { CURLE_UNSUPPORTED_PROTOCOL, 302,
-	    false, ERR_REDIRECT, false, "redirect to ftp://" };
+	    false, ERR_REDIRECT, false, "redirect to ftp://", NULL };
 
 	assert_verdict(&c);
 }
@@ -175,7 +177,8 @@ END_TEST
  * outcome counts. */
 START_TEST(test_classify_blocked)
 {
-	struct verdict v = retry_classify(CURLE_COULDNT_CONNECT, 0, STOP_BLOCKED, NULL);
+	struct verdict v = retry_classify(CURLE_COULDNT_CONNECT, 0,
+	    STOP_BLOCKED, NULL);
 
 	ck_assert_int_eq(v.kind, ERR_BLOCKED);
 	ck_assert(!v.retryable);

@@ -679,21 +679,21 @@ scrape_argv(const char *const args[])
 	return av;
 }
 
-struct proc *
-proc_start(const char *const argv[], bool stdin_pipe)
+/* proc_start() with the environment envp, as is. */
+static struct proc *
+proc_start_env(const char *const argv[], bool stdin_pipe, char *const envp[])
 {
 	struct proc *p = xcalloc(1, sizeof(*p));
 	int in[2] = { -1, -1 }, out[2], err[2];
-	char **av = scrape_argv(argv), **env = scrape_env();
+	char **av = scrape_argv(argv);
 
 	signal(SIGPIPE, SIG_IGN);
 	if (stdin_pipe)
 		xpipe(in);
 	xpipe(out);
 	xpipe(err);
-	p->pid = spawn(av[0], av, env, in[0], out[1], err[1]);
+	p->pid = spawn(av[0], av, envp, in[0], out[1], err[1]);
 	free(av);
-	free(env);
 	close_fd(&in[0]);
 	close(out[1]);
 	close(err[1]);
@@ -704,6 +704,16 @@ proc_start(const char *const argv[], bool stdin_pipe)
 		set_nonblock(p->in_fd);
 	set_nonblock(p->out_fd);
 	set_nonblock(p->err_fd);
+	return p;
+}
+
+struct proc *
+proc_start(const char *const argv[], bool stdin_pipe)
+{
+	char **env = scrape_env();
+	struct proc *p = proc_start_env(argv, stdin_pipe, env);
+
+	free(env);
 	return p;
 }
 
@@ -944,6 +954,19 @@ run_scrape(const char *stdin_data, size_t stdin_len, double timeout_s,
     const char *const argv[])
 {
 	struct proc *p = proc_start(argv, stdin_data != NULL);
+
+	if (stdin_data != NULL)
+		obuf_append(&p->in, stdin_data, stdin_len);
+	return proc_finish(p, timeout_s);
+}
+
+struct run *
+run_scrape_env(const char *stdin_data, size_t stdin_len, double timeout_s,
+    const char *const argv[], char *const envp[])
+{
+	static char *const empty[] = { NULL };
+	struct proc *p = proc_start_env(argv, stdin_data != NULL,
+	    envp != NULL ? envp : empty);
 
 	if (stdin_data != NULL)
 		obuf_append(&p->in, stdin_data, stdin_len);
