@@ -35,6 +35,56 @@
  * and on their own in "tls_requests"; "tls_connections" counts the TLS
  * port's accepted connections and "tls_handshakes" the TLS handshakes
  * completed on them.
+ *
+ * Hosts. Every *.localhost name reaches 127.0.0.1 without DNS (libcurl
+ * resolves them itself), so http://h1.localhost:PORT/ and
+ * http://h2.localhost:PORT/ are two hosts for scrape, one server here,
+ * which tells them apart by the Host header: without its port, without
+ * one trailing dot, lower-cased (what scrape's host key is). On the
+ * evhttp and TLS ports (not the raw one), each host has counters:
+ * "requests", "inflight", "max_inflight", "rejected" (429s of /cap and
+ * /cap-ra), "robots" (requests for /robots.txt, each redirect hop
+ * included) and "arrivals", the arrival times of its first 10000
+ * requests in milliseconds (with fractions, monotonic clock) since the
+ * server started, in arrival order. /stats/host/NAME gives them as JSON
+ * (a name never seen: zeros and []); /stats/domain/NAME the same over
+ * NAME and every name under it ("h1.localhost" counts a.h1.localhost,
+ * b.h1.localhost, ...: one view of a registrable domain, or with NAME
+ * "localhost" of every *.localhost host, arrivals merged in order);
+ * /stats/hosts lists the names seen since the last reset. /stats/reset
+ * clears them all; /stats* are never counted. robots.txt fetches are
+ * requests like any other.
+ *
+ * Per-host endpoints:
+ * /cap/K/MS/...	a host that serves K at a time: when more than K
+ *			requests for this Host are in flight (this one
+ *			included), 429 at once ("rejected"); else 200
+ *			after MS ms. (A rejected request is in flight for
+ *			an instant, so max_inflight may exceed K.)
+ * /cap-ra/K/SECS/MS/...	the same, with Retry-After: SECS on its 429s.
+ * /control/down/NAME	from now on every request for host NAME (any path
+ *			but /stats* and /control*, robots.txt included)
+ *			gets 503 without Retry-After, until
+ * /control/up/NAME	Neither is counted; /stats/reset keeps the state.
+ * /private, /public, /early, /secret, /doc (and below): 200 pages for
+ *			robots.txt rules to allow or deny.
+ * /robots.txt		depends on the first label of the host:
+ *   rob-*		200: group "scrape": Disallow /private, Allow
+ *			/private/ok, Disallow any "*.pdf$"; group "*":
+ *			Disallow / (so -A Other/1.0 is denied everything)
+ *   rredir-*		302 to /robots.txt?hop=N+1 five times, then the
+ *			rob-* rules (a client following 5 redirects gets it)
+ *   rloop-*		302 to /robots.txt?loop=N+1, forever
+ *   rNNN-*		status NNN (r404-, r403-, r500-, r503-, ...)
+ *   rbig-*		2 MiB: "User-agent: *", "Disallow: /early", then
+ *			comment lines, "Disallow: /secret" only at byte
+ *			614431 (past 600 KiB: beyond a 500 KiB cap)
+ *   rbin-*		64 KiB of pseudo-random bytes (the same each run)
+ *   rdelay-*		"User-agent: *", "Crawl-delay: 0.3"
+ *   rslow-*		after 500 ms: "User-agent: *", "Disallow: /private"
+ *   rendless-*		"User-agent: *", "Disallow: /early", then letters
+ *			(no newline) chunked until the client leaves
+ *   anything else	404
  */
 #define _GNU_SOURCE
 
