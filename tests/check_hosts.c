@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -778,7 +779,8 @@ END_TEST
 /*
  * Promise: --breaker 3/SECS opens a host's circuit after 3 consecutive
  * failed attempts: its later URLs get kind circuit_open with 0 attempts
- * and are never sent; the summary names the host. Another host goes on.
+ * and are never sent; the summary (and the --report) names the host.
+ * Another host goes on.
  * (--per-host 1 makes the attempts one after another, so exactly 3 are
  * made before the circuit opens.)
  */
@@ -786,15 +788,17 @@ START_TEST(test_breaker_opens)
 {
 	struct lines *lines;
 	struct run *run;
-	char *list = NULL;
+	char *list = NULL, *report, *text;
+	cJSON *json;
 	size_t i, failed = 0, open = 0;
 	cJSON *o;
 
 	server_control(srv, "down", "b1.localhost");
 	cat(&list, server_host_url_list(srv, "b1.localhost", 10, "/ok/%zu"));
 	cat(&list, server_host_url_list(srv, "h2.localhost", 5, "/ok/%zu"));
+	report = tmpfile_write("", 0);
 	run = scrape_args(list, &lines, "--breaker", "3/1", "-r", "0",
-	    "--per-host", "1", NULL);
+	    "--per-host", "1", "--report", report, NULL);
 	ck_assert_uint_eq(lines->n, 15);
 	for (i = 0; i < lines->n; i++) {
 		o = lines->items[i];
@@ -817,8 +821,70 @@ START_TEST(test_breaker_opens)
 	ck_assert_int_eq(run->exit_status, 1);
 	ck_assert_msg(strstr(run->err, "b1.localhost") != NULL,
 	    "the summary does not name the host: %s", run->err);
+	/* The report's "hosts" array names it too (issue 9). */
+	text = file_read(report, NULL);
+	ck_assert_ptr_nonnull(text);
+	json = cJSON_Parse(text);
+	ck_assert_msg(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(json,
+	    "hosts")), "no \"hosts\" array in the report: %s", text);
+	ck_assert_ptr_nonnull(strstr(text, "b1.localhost"));
+	cJSON_Delete(json);
+	free(text);
+	unlink(report);
+	free(report);
 	lines_free(lines);
 	run_free(run);
+	free(list);
+}
+END_TEST
+
+/*
+ * Promise: --resume fetches circuit_open URLs again, as it does cancelled
+ * ones, and not those with another final line. Run 1 (the host down,
+ * --breaker 1) leaves one 503 and two circuit_open lines; with the host
+ * back, run 2 sends exactly those two, and the file ends with one final
+ * line per URL.
+ */
+START_TEST(test_breaker_resume_fetches_again)
+{
+	char *list = server_host_url_list(srv, "b1.localhost", 3, "/ok/%zu");
+	char *out = tmpfile_write("", 0), *text;
+	struct lines *lines;
+	struct run *run;
+	size_t i, open = 0, ok = 0;
+
+	server_control(srv, "down", "b1.localhost");
+	run = run_scrapef(list, 30, "--breaker", "1/30", "-r", "0",
+	    "--per-host", "1", "--resume", out, NULL);
+	ck_assert_int_eq(run->exit_status, 1);
+	run_free(run);
+	text = file_read(out, NULL);
+	lines = lines_parse(text, strlen(text));
+	ck_assert_uint_eq(lines->n, 3);
+	for (i = 0; i < lines->n; i++)
+		open += jkind(lines->items[i]) != NULL &&
+		    strcmp(jkind(lines->items[i]), "circuit_open") == 0;
+	ck_assert_uint_eq(open, 2);
+	lines_free(lines);
+	free(text);
+
+	server_control(srv, "up", "b1.localhost");
+	server_stats_reset(srv);
+	run = run_scrapef(list, 30, "--breaker", "1/30", "-r", "0",
+	    "--per-host", "1", "--resume", out, NULL);
+	ck_assert_int_eq(run->exit_status, 0);
+	run_free(run);
+	ck_assert_int_eq(server_host_stat(srv, "b1.localhost", "requests"), 2);
+	text = file_read(out, NULL);
+	lines = lines_parse(text, strlen(text));
+	ck_assert_uint_eq(lines->n, 5);
+	for (i = 0; i < lines->n; i++)
+		ok += jbool(lines->items[i], "ok");
+	ck_assert_uint_eq(ok, 2);
+	lines_free(lines);
+	free(text);
+	unlink(out);
+	free(out);
 	free(list);
 }
 END_TEST
@@ -1244,8 +1310,9 @@ START_TEST(test_robots_wait_holds_only_its_host)
 	assert_ok(line_of(lines, "rslow-a.localhost", "/public/2"));
 	a = server_host_arrivals(srv, "rslow-a.localhost", &na);
 	b = server_host_arrivals(srv, "h2.localhost", &nb);
-	ck_assert_uint_eq(na, 4);	/* robots.txt, then 3 URLs */
-	ck_assert_uint_eq(nb, 3);
+	/* robots.txt (h2's a 404: all allowed), then 3 URLs each. */
+	ck_assert_uint_eq(na, 4);
+	ck_assert_uint_eq(nb, 4);
 	for (i = 1; i < na; i++)
 		ck_assert_msg(a[i] - a[0] >= 500 - PACE_SLACK_MS,
 		    "URL %zu sent %.1f ms after robots.txt was asked for", i,
@@ -1534,6 +1601,7 @@ main(void)
 	tcase_add_test(hosts, test_adaptive_few_429s);
 	tcase_add_test(hosts, test_retry_after_pauses_one_host);
 	tcase_add_test(hosts, test_breaker_opens);
+	tcase_add_test(hosts, test_breaker_resume_fetches_again);
 	tcase_add_test(hosts, test_breaker_count_resets);
 	tcase_add_test(hosts, test_breaker_retry_due_when_open);
 	tcase_add_test(hosts, test_breaker_half_open_probe);
