@@ -643,6 +643,119 @@ server_stat(const struct server *s, const char *name)
 	return v;
 }
 
+char *
+server_host_url(const struct server *s, const char *host, const char *path)
+{
+	if (*path == '/')
+		path++;
+	return xasprintf("http://%s:%d/%s", host, s->http_port, path);
+}
+
+char *
+server_host_url_list(const struct server *s, const char *host, size_t n,
+    const char *path_pattern)
+{
+	char *pattern = server_host_url(s, host, path_pattern);
+	char *list = url_list(n, pattern);
+
+	free(pattern);
+	return list;
+}
+
+/* GET /stats/VIEW/NAME as parsed JSON (the caller deletes it). */
+static cJSON *
+host_stats(const struct server *s, const char *view, const char *name)
+{
+	char *path = xasprintf("/stats/%s/%s", view, name);
+	char *body = server_get(s, path, NULL, NULL);
+	cJSON *json = cJSON_Parse(body);
+
+	if (!cJSON_IsObject(json))
+		ck_abort_msg("%s: not a JSON object: %.200s", path, body);
+	free(body);
+	free(path);
+	return json;
+}
+
+/* One counter of /stats/VIEW/NAME. */
+static long
+host_counter(const struct server *s, const char *view, const char *name,
+    const char *counter)
+{
+	cJSON *json = host_stats(s, view, name);
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(json, counter);
+	long v;
+
+	if (!cJSON_IsNumber(item)) {
+		cJSON_Delete(json);
+		ck_abort_msg("no counter \"%s\" in /stats/%s", counter, view);
+	}
+	v = (long)item->valuedouble;
+	cJSON_Delete(json);
+	return v;
+}
+
+/* The "arrivals" of /stats/VIEW/NAME, malloc'd. */
+static double *
+host_arrivals(const struct server *s, const char *view, const char *name,
+    size_t *n)
+{
+	cJSON *json = host_stats(s, view, name);
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(json, "arrivals");
+	const cJSON *item;
+	double *v = NULL;
+	size_t i = 0;
+
+	if (!cJSON_IsArray(arr)) {
+		cJSON_Delete(json);
+		ck_abort_msg("no \"arrivals\" in /stats/%s/%s", view, name);
+	}
+	*n = (size_t)cJSON_GetArraySize(arr);
+	if (*n > 0)
+		v = xmalloc(*n * sizeof(*v));
+	cJSON_ArrayForEach(item, arr)
+		v[i++] = item->valuedouble;
+	cJSON_Delete(json);
+	return v;
+}
+
+long
+server_host_stat(const struct server *s, const char *host, const char *name)
+{
+	return host_counter(s, "host", host, name);
+}
+
+long
+server_domain_stat(const struct server *s, const char *name,
+    const char *counter)
+{
+	return host_counter(s, "domain", name, counter);
+}
+
+double *
+server_host_arrivals(const struct server *s, const char *host, size_t *n)
+{
+	return host_arrivals(s, "host", host, n);
+}
+
+double *
+server_domain_arrivals(const struct server *s, const char *name, size_t *n)
+{
+	return host_arrivals(s, "domain", name, n);
+}
+
+void
+server_control(const struct server *s, const char *what, const char *host)
+{
+	char *path = xasprintf("/control/%s/%s", what, host);
+	int status;
+
+	free(server_get(s, path, &status, NULL));
+	if (status != 200)
+		ck_abort_msg("%s: status %d", path, status);
+	free(path);
+}
+
 void
 server_stats_reset(const struct server *s)
 {
@@ -864,6 +977,12 @@ proc_write_stdin(struct proc *p, const char *data, size_t len)
 		    " or is closed");
 	obuf_append(&p->in, data, len);
 	proc_pump(p, now(), cond_never, 0);
+}
+
+size_t
+proc_stdin_pending(const struct proc *p)
+{
+	return p->in.len - p->in_off;
 }
 
 void

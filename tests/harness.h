@@ -96,6 +96,49 @@ long		 server_stat(const struct server *, const char *name);
 void		 server_stats_reset(const struct server *);
 
 /*
+ * Hosts without DNS: libcurl resolves every *.localhost name to loopback
+ * itself, so "h1.localhost" and "h2.localhost" are two hosts for scrape
+ * and one server here, which counts each Host on its own (see the top of
+ * tests/testserver.c). server_host_url() is "http://HOST:PORT/path" on
+ * the HTTP port (the leading '/' of path optional; malloc'd);
+ * server_host_url_list() is url_list() of it.
+ */
+char		*server_host_url(const struct server *, const char *host,
+		    const char *path);
+char		*server_host_url_list(const struct server *, const char *host,
+		    size_t n, const char *path_pattern);
+
+/*
+ * One counter of host (lower-case, no port) from /stats/host/HOST:
+ * "requests", "inflight", "max_inflight", "rejected" (429s of /cap and
+ * /cap-ra) or "robots" (requests for /robots.txt). A host never seen
+ * has zeros. Aborts on an unknown name. server_domain_stat() is the same
+ * from /stats/domain/NAME: over NAME and every host name under it.
+ */
+long		 server_host_stat(const struct server *, const char *host,
+		    const char *name);
+long		 server_domain_stat(const struct server *, const char *name,
+		    const char *counter);
+
+/*
+ * The arrival times of host's requests (the first 10000 since the last
+ * reset), in milliseconds since the server started, in arrival order:
+ * malloc'd (NULL when none), *n gets how many. server_domain_arrivals()
+ * merges those of NAME and every name under it, still in order.
+ */
+double		*server_host_arrivals(const struct server *, const char *host,
+		    size_t *n);
+double		*server_domain_arrivals(const struct server *, const char *name,
+		    size_t *n);
+
+/*
+ * GET /control/WHAT/HOST ("down" or "up"): while a host is down, every
+ * request for it gets 503. Aborts unless the server says 200.
+ */
+void		 server_control(const struct server *, const char *what,
+		    const char *host);
+
+/*
  * Wait (up to timeout_s) until the server counts no request in flight,
  * e.g. for the server to notice a killed client's connections closing.
  * Returns whether it got there.
@@ -195,6 +238,13 @@ pid_t		 proc_pid(const struct proc *);
  * waits (so a child that stops reading cannot hang the test).
  */
 void		 proc_write_stdin(struct proc *, const char *data, size_t len);
+
+/*
+ * Bytes queued by proc_write_stdin() that the pipe has not taken yet:
+ * what the child has not read, less what the pipe itself holds (64 KiB
+ * on Linux). Input is fed only during proc_* calls.
+ */
+size_t		 proc_stdin_pending(const struct proc *);
 
 /*
  * Close the child's standard input once everything queued is written

@@ -35,6 +35,56 @@
  * and on their own in "tls_requests"; "tls_connections" counts the TLS
  * port's accepted connections and "tls_handshakes" the TLS handshakes
  * completed on them.
+ *
+ * Hosts. Every *.localhost name reaches 127.0.0.1 without DNS (libcurl
+ * resolves them itself), so http://h1.localhost:PORT/ and
+ * http://h2.localhost:PORT/ are two hosts for scrape, one server here,
+ * which tells them apart by the Host header: without its port, without
+ * one trailing dot, lower-cased (what scrape's host key is). On the
+ * evhttp and TLS ports (not the raw one), each host has counters:
+ * "requests", "inflight", "max_inflight", "rejected" (429s of /cap and
+ * /cap-ra), "robots" (requests for /robots.txt, each redirect hop
+ * included) and "arrivals", the arrival times of its first 10000
+ * requests in milliseconds (with fractions, monotonic clock) since the
+ * server started, in arrival order. /stats/host/NAME gives them as JSON
+ * (a name never seen: zeros and []); /stats/domain/NAME the same over
+ * NAME and every name under it ("h1.localhost" counts a.h1.localhost,
+ * b.h1.localhost, ...: one view of a registrable domain, or with NAME
+ * "localhost" of every *.localhost host, arrivals merged in order);
+ * /stats/hosts lists the names seen since the last reset. /stats/reset
+ * clears them all; /stats* are never counted. robots.txt fetches are
+ * requests like any other.
+ *
+ * Per-host endpoints:
+ * /cap/K/MS/...	a host that serves K at a time: when more than K
+ *			requests for this Host are in flight (this one
+ *			included), 429 at once ("rejected"); else 200
+ *			after MS ms. (A rejected request is in flight for
+ *			an instant, so max_inflight may exceed K.)
+ * /cap-ra/K/SECS/MS/...	the same, with Retry-After: SECS on its 429s.
+ * /control/down/NAME	from now on every request for host NAME (any path
+ *			but /stats* and /control*, robots.txt included)
+ *			gets 503 without Retry-After, until
+ * /control/up/NAME	Neither is counted; /stats/reset keeps the state.
+ * /private, /public, /early, /secret, /doc (and below): 200 pages for
+ *			robots.txt rules to allow or deny.
+ * /robots.txt		depends on the first label of the host:
+ *   rob-*		200: group "scrape": Disallow /private, Allow
+ *			/private/ok, Disallow any "*.pdf$"; group "*":
+ *			Disallow / (so -A Other/1.0 is denied everything)
+ *   rredir-*		302 to /robots.txt?hop=N+1 five times, then the
+ *			rob-* rules (a client following 5 redirects gets it)
+ *   rloop-*		302 to /robots.txt?loop=N+1, forever
+ *   rNNN-*		status NNN (r404-, r403-, r500-, r503-, ...)
+ *   rbig-*		2 MiB: "User-agent: *", "Disallow: /early", then
+ *			comment lines, "Disallow: /secret" only at byte
+ *			614431 (past 600 KiB: beyond a 500 KiB cap)
+ *   rbin-*		64 KiB of pseudo-random bytes (the same each run)
+ *   rdelay-*		"User-agent: *", "Crawl-delay: 0.3"
+ *   rslow-*		after 500 ms: "User-agent: *", "Disallow: /private"
+ *   rendless-*		"User-agent: *", "Disallow: /early", then letters
+ *			(no newline) chunked until the client leaves
+ *   anything else	404
  */
 #define _GNU_SOURCE
 
@@ -47,11 +97,13 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +147,16 @@
 #define TLS_CERT_DAYS		1
 #define TLS_RECORD_HANDSHAKE	0x16	/* first byte of a ClientHello */
 #define TLS_RECORD_HEAD		5	/* type, version, length */
+#define HOST_NAME_LEN		256	/* longest Host kept, NUL included */
+#define HOST_ARRIVALS_MAX	10000	/* arrival times kept per host */
+#define HOST_BUCKETS		4096
+#define REQ_BUCKETS		4096
+#define ROBOTS_REDIRECTS	5	/* rredir-*: hops before the rules */
+#define ROBOTS_BIG_LEN		(2 * 1024 * 1024)
+#define ROBOTS_BIG_SECRET_AT	(600 * 1024)
+#define ROBOTS_BIN_LEN		(64 * 1024)
+#define ROBOTS_SLOW_MS		500
+#define ROBOTS_FILLER_LEN	64	/* rbig-*: one comment line */
 
 /* A delayed or streamed HTTP answer that outlives its request callback. */
 struct job {
@@ -102,6 +164,7 @@ struct job {
 	struct evhttp_connection	*evcon;
 	struct event			*timer;		/* /delay */
 	struct event			*watch;		/* /delay: client gone? */
+	const char			*body;		/* /delay: "delayed\n" */
 	size_t				 total;		/* /big, /chunked */
 	size_t				 sent;
 	size_t				 piece;
@@ -134,6 +197,35 @@ struct keyent {
 	char		*key;
 	long		 count;
 	struct keyent	*next;
+};
+
+/* Per-Host counters: of one name, or of a name and every name under it. */
+struct hcount {
+	long		 requests;
+	long		 inflight;
+	long		 max_inflight;
+	long		 rejected;	/* 429s of /cap and /cap-ra */
+	long		 robots;	/* requests for /robots.txt */
+	double		*arrivals;	/* ms since startup, the first ones */
+	size_t		 narrivals;
+	size_t		 arrivals_cap;
+};
+
+/* A host name seen in a Host header, or a name above one. */
+struct hostrec {
+	char		*name;
+	struct hcount	 own;		/* requests whose Host is name */
+	struct hcount	 tree;		/* ... name or any name under it */
+	bool		 down;		/* /control/down: all get 503 */
+	struct hostrec	*parent;	/* name without its first label */
+	struct hostrec	*next;		/* hash chain */
+};
+
+/* A counted HTTP (or TLS) request in flight, and the host it is for. */
+struct reqent {
+	struct evhttp_request	*req;
+	struct hostrec		*host;
+	struct reqent		*next;	/* hash chain */
 };
 
 /* An endpoint on one of the ports: its path prefix and its handler. */
@@ -178,6 +270,13 @@ static struct {
 	LIST_HEAD(, job)	 jobs;
 	LIST_HEAD(, rawconn)	 raws;
 	struct keyent		*keys;
+
+	struct timespec		 start;		/* arrival times count from */
+	struct hostrec		*hosts[HOST_BUCKETS];
+	size_t			 nhosts;
+	struct reqent		*reqs[REQ_BUCKETS];
+	char			*robots_big;	/* rbig-* */
+	unsigned char		*robots_bin;	/* rbin-* */
 
 	unsigned char		*gz;
 	size_t			 gz_len;
@@ -249,12 +348,247 @@ inflight_add(void)
 		S.max_inflight = S.inflight;
 }
 
-/* Note that a request in flight is answered (or abandoned). */
-static void
-inflight_done(void)
+/* Milliseconds (with fractions) on the monotonic clock since startup. */
+static double
+ms_since_start(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)(ts.tv_sec - S.start.tv_sec) * 1e3 +
+	    (double)(ts.tv_nsec - S.start.tv_nsec) / 1e6;
+}
+
+/* A hash of a string or a pointer, for the tables' buckets. */
+static size_t
+hash_str(const char *s)
+{
+	size_t h = 5381;
+
+	for (; *s != '\0'; s++)
+		h = h * 33 ^ (unsigned char)*s;
+	return h;
+}
+
+static size_t
+hash_ptr(const void *p)
+{
+	uintptr_t v = (uintptr_t)p;
+
+	return (size_t)(v >> 4 ^ v >> 12);
+}
+
+/* Is name an IP literal ("[...]" or digits and dots)? Those have no
+ * names above them. */
+static bool
+host_is_ip(const char *name)
+{
+	if (*name == '[')
+		return true;
+	return name[strspn(name, "0123456789.")] == '\0';
+}
+
+/*
+ * The entry of a host name, made on first use (with the entries of the
+ * names above it: "a.h1.localhost" makes "h1.localhost" and "localhost").
+ */
+static struct hostrec *
+host_get(const char *name)
+{
+	size_t b = hash_str(name) % HOST_BUCKETS;
+	const char *dot;
+	struct hostrec *h;
+
+	for (h = S.hosts[b]; h != NULL; h = h->next)
+		if (strcmp(h->name, name) == 0)
+			return h;
+	h = xcalloc(1, sizeof(*h));
+	h->name = xmalloc(strlen(name) + 1);
+	strcpy(h->name, name);
+	h->next = S.hosts[b];
+	S.hosts[b] = h;
+	S.nhosts++;
+	if (!host_is_ip(name) && (dot = strchr(name, '.')) != NULL &&
+	    dot[1] != '\0')
+		h->parent = host_get(dot + 1);
+	return h;
+}
+
+/* The entry of name if it was ever made; NULL if not. */
+static struct hostrec *
+host_find(const char *name)
+{
+	struct hostrec *h;
+
+	for (h = S.hosts[hash_str(name) % HOST_BUCKETS]; h != NULL;
+	    h = h->next)
+		if (strcmp(h->name, name) == 0)
+			return h;
+	return NULL;
+}
+
+/*
+ * The host a request is for, as scrape's host key sees it: the Host
+ * header without its port (an IPv6 literal keeps its brackets) and
+ * without one trailing dot, lower-cased, into out. "" without a Host.
+ */
+static void
+host_of_request(struct evhttp_request *req, char *out, size_t outlen)
+{
+	const char *v = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Host");
+	size_t n, i;
+
+	if (v == NULL)
+		v = "";
+	if (*v == '[')
+		n = strchr(v, ']') != NULL ? (size_t)(strchr(v, ']') - v) + 1 :
+		    strlen(v);
+	else
+		n = strcspn(v, ":");
+	if (n > 0 && v[n - 1] == '.')
+		n--;
+	if (n >= outlen)
+		n = outlen - 1;
+	for (i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)v[i]);
+	out[n] = '\0';
+}
+
+/* One request arrives at counters c, at t ms. */
+static void
+hcount_arrive(struct hcount *c, double t)
+{
+	c->requests++;
+	c->inflight++;
+	if (c->inflight > c->max_inflight)
+		c->max_inflight = c->inflight;
+	if (c->narrivals == HOST_ARRIVALS_MAX)
+		return;
+	if (c->narrivals == c->arrivals_cap) {
+		c->arrivals_cap = c->arrivals_cap ? c->arrivals_cap * 2 : 16;
+		c->arrivals = realloc(c->arrivals,
+		    c->arrivals_cap * sizeof(*c->arrivals));
+		if (c->arrivals == NULL)
+			die("out of memory");
+	}
+	c->arrivals[c->narrivals++] = t;
+}
+
+/* Count a request for h: in its own counters and in the "domain"
+ * counters of h and of every name above it. */
+static void
+host_arrive(struct hostrec *h, double t)
+{
+	struct hostrec *p;
+
+	hcount_arrive(&h->own, t);
+	for (p = h; p != NULL; p = p->parent)
+		hcount_arrive(&p->tree, t);
+}
+
+/* A request for h is answered (or abandoned). */
+static void
+host_leave(struct hostrec *h)
+{
+	struct hostrec *p;
+
+	if (h->own.inflight > 0)
+		h->own.inflight--;
+	for (p = h; p != NULL; p = p->parent)
+		if (p->tree.inflight > 0)
+			p->tree.inflight--;
+}
+
+/* Count a 429 of /cap* (rejected) or a robots.txt request for h. */
+static void
+host_tally(struct hostrec *h, bool rejected)
+{
+	struct hostrec *p;
+
+	if (rejected)
+		h->own.rejected++;
+	else
+		h->own.robots++;
+	for (p = h; p != NULL; p = p->parent) {
+		if (rejected)
+			p->tree.rejected++;
+		else
+			p->tree.robots++;
+	}
+}
+
+/* Zero counters c, but for what is in flight now. */
+static void
+hcount_reset(struct hcount *c)
+{
+	c->requests = 0;
+	c->rejected = 0;
+	c->robots = 0;
+	c->narrivals = 0;
+	c->max_inflight = c->inflight;
+}
+
+/* Remember which host a counted request is for, until it is answered. */
+static void
+req_track(struct evhttp_request *req, struct hostrec *h)
+{
+	size_t b = hash_ptr(req) % REQ_BUCKETS;
+	struct reqent *r = xcalloc(1, sizeof(*r));
+
+	r->req = req;
+	r->host = h;
+	r->next = S.reqs[b];
+	S.reqs[b] = r;
+}
+
+/* The host of a counted request in flight; NULL if none. */
+static struct hostrec *
+req_host(struct evhttp_request *req)
+{
+	struct reqent *r;
+
+	for (r = S.reqs[hash_ptr(req) % REQ_BUCKETS]; r != NULL; r = r->next)
+		if (r->req == req)
+			return r->host;
+	return NULL;
+}
+
+/*
+ * Forget a counted request (it was answered or abandoned) and return its
+ * host. Only its address is compared, so it may already be freed.
+ */
+static struct hostrec *
+req_untrack(struct evhttp_request *req)
+{
+	struct reqent **rp, *r;
+	struct hostrec *h;
+
+	for (rp = &S.reqs[hash_ptr(req) % REQ_BUCKETS]; (r = *rp) != NULL;
+	    rp = &r->next) {
+		if (r->req == req) {
+			*rp = r->next;
+			h = r->host;
+			free(r);
+			return h;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Note that a request in flight is answered (or abandoned): req for an
+ * HTTP or TLS port request (its host's counters too), NULL for a raw one.
+ */
+static void
+inflight_done(struct evhttp_request *req)
+{
+	struct hostrec *h;
+
 	if (S.inflight > 0)
 		S.inflight--;
+	if (req != NULL && (h = req_untrack(req)) != NULL)
+		host_leave(h);
 }
 
 /*
@@ -392,7 +726,7 @@ reply(struct evhttp_request *req, int code, const char *ctype,
     const void *body, size_t len)
 {
 	send_simple(req, code, ctype, body, len);
-	inflight_done();
+	inflight_done(req);
 }
 
 /* Send a short text/plain answer to a counted request. */
@@ -450,11 +784,11 @@ job_closed(struct evhttp_connection *evcon, void *arg)
 
 	if (S.verbose)
 		warnx_("client left before the answer was complete");
+	inflight_done(j->req);
 	if (evhttp_request_get_connection(j->req) == NULL)
 		evhttp_request_free(j->req);
 	j->evcon = NULL;		/* being freed: do not touch */
 	job_free(j);
-	inflight_done();
 }
 
 /* Watch for the client leaving while job j is pending. */
@@ -561,25 +895,23 @@ delay_fire(evutil_socket_t fd, short what, void *arg)
 {
 	struct job *j = arg;
 	struct evhttp_request *req = j->req;
+	const char *body = j->body;
 
 	job_free(j);
 	/* Safe even when the client left unnoticed: libevent then frees req. */
-	reply_text(req, 200, "delayed\n");
+	reply_text(req, 200, body);
 }
 
-/* /delay/<MS>: answer after MS milliseconds, without blocking anything. */
+/* Answer 200 with body (a static string) ms from now, without blocking
+ * anything; a client that leaves meanwhile is noticed. */
 static void
-h_delay(struct evhttp_request *req, const char *rest)
+delay_start(struct evhttp_request *req, long ms, const char *body)
 {
 	struct timeval tv;
 	struct job *j;
-	long ms;
 
-	if (!seg_long(&rest, 0, MAX_DELAY_MS, &ms)) {
-		reply_text(req, 400, "bad delay\n");
-		return;
-	}
 	j = job_new(req);
+	j->body = body;
 	j->timer = evtimer_new(S.base, delay_fire, j);
 	/* Measure from now, not from the time libevent cached when this loop
 	 * turn began: a busy turn would make the delay short. */
@@ -589,6 +921,65 @@ h_delay(struct evhttp_request *req, const char *rest)
 	evtimer_add(j->timer, &tv);
 	job_watch(j);
 	delay_watch(j);
+}
+
+/* /delay/<MS>: answer after MS milliseconds, without blocking anything. */
+static void
+h_delay(struct evhttp_request *req, const char *rest)
+{
+	long ms;
+
+	if (!seg_long(&rest, 0, MAX_DELAY_MS, &ms)) {
+		reply_text(req, 400, "bad delay\n");
+		return;
+	}
+	delay_start(req, ms, "delayed\n");
+}
+
+/*
+ * /cap/<K>/<MS>/...: a host that serves K requests at a time. When more
+ * than K requests for this request's Host are in flight, this one
+ * included, answer 429 at once (counted in the host's "rejected");
+ * else answer 200 after MS milliseconds. /cap-ra/<K>/<SECS>/<MS>/...
+ * is the same with "Retry-After: SECS" on its 429s.
+ */
+static void
+cap_common(struct evhttp_request *req, const char *rest, bool ra)
+{
+	struct hostrec *h = req_host(req);
+	long k, secs = 0, ms;
+	char value[32];
+
+	if (!seg_long(&rest, 0, LONG_MAX, &k) ||
+	    (ra && !seg_long(&rest, 0, 86400L * 365, &secs)) ||
+	    !seg_long(&rest, 0, MAX_DELAY_MS, &ms)) {
+		reply_text(req, 400, ra ? "usage: /cap-ra/K/SECS/MS\n" :
+		    "usage: /cap/K/MS\n");
+		return;
+	}
+	if (h != NULL && h->own.inflight > k) {
+		host_tally(h, true);
+		if (ra) {
+			snprintf(value, sizeof(value), "%ld", secs);
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+			    "Retry-After", value);
+		}
+		reply_text(req, 429, "over capacity\n");
+		return;
+	}
+	delay_start(req, ms, "served\n");
+}
+
+static void
+h_cap(struct evhttp_request *req, const char *rest)
+{
+	cap_common(req, rest, false);
+}
+
+static void
+h_cap_ra(struct evhttp_request *req, const char *rest)
+{
+	cap_common(req, rest, true);
 }
 
 /* /flaky/<KEY>/<N>: 503 for the first N requests of KEY, then 200. */
@@ -750,7 +1141,7 @@ stream_more(struct evhttp_connection *evcon, void *arg)
 	if (j->sent == j->total) {
 		job_free(j);
 		evhttp_send_reply_end(req);
-		inflight_done();
+		inflight_done(req);
 		return;
 	}
 	n = j->total - j->sent;
@@ -768,27 +1159,38 @@ stream_more(struct evhttp_connection *evcon, void *arg)
 /*
  * Answer 200 with total bytes of the 'a'..'z' pattern, written a piece at
  * a time as the previous one drains, so memory stays small however big.
- * With a Content-Length, evhttp sends it as is; without, chunked.
+ * With a Content-Length, evhttp sends it as is; without, chunked. head,
+ * if not NULL, is text sent before the pattern (and the type text/plain).
  */
 static void
 stream_start(struct evhttp_request *req, size_t total, size_t piece,
-    bool chunked)
+    bool chunked, const char *head)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+	struct evbuffer *b;
 	char len[32];
 	struct job *j;
 
-	evhttp_add_header(h, "Content-Type", "application/octet-stream");
+	evhttp_add_header(h, "Content-Type", head != NULL ? "text/plain" :
+	    "application/octet-stream");
 	if (!chunked) {
-		snprintf(len, sizeof(len), "%zu", total);
+		snprintf(len, sizeof(len), "%zu", total +
+		    (head != NULL ? strlen(head) : 0));
 		evhttp_add_header(h, "Content-Length", len);
 	}
 	evhttp_send_reply_start(req, 200, "OK");
+	if (head != NULL &&
+	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD) {
+		b = evbuffer_new();
+		evbuffer_add(b, head, strlen(head));
+		evhttp_send_reply_chunk(req, b);
+		evbuffer_free(b);
+	}
 	if (total == 0 ||
 	    evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
 		/* No body to send: chunks would be dropped, cb never run. */
 		evhttp_send_reply_end(req);
-		inflight_done();
+		inflight_done(req);
 		return;
 	}
 	j = job_new(req);
@@ -808,7 +1210,7 @@ h_big(struct evhttp_request *req, const char *rest)
 		reply_text(req, 400, "bad size\n");
 		return;
 	}
-	stream_start(req, (size_t)n, STREAM_PIECE, false);
+	stream_start(req, (size_t)n, STREAM_PIECE, false, NULL);
 }
 
 /* /chunked/<N>: N pattern bytes, chunked, in at least 3 chunks if N >= 3. */
@@ -827,7 +1229,7 @@ h_chunked(struct evhttp_request *req, const char *rest)
 		piece = 1;
 	if (piece > STREAM_PIECE)
 		piece = STREAM_PIECE;
-	stream_start(req, (size_t)n, piece, true);
+	stream_start(req, (size_t)n, piece, true, NULL);
 }
 
 /* /gzip: a gzip-encoded body if the client accepts one. */
@@ -895,7 +1297,7 @@ h_headers(struct evhttp_request *req, const char *rest)
 	    "Content-Type", "text/plain");
 	evhttp_send_reply(req, 200, "OK", b);
 	evbuffer_free(b);
-	inflight_done();
+	inflight_done(req);
 }
 
 /* The method's name, as evhttp parsed it. */
@@ -931,7 +1333,254 @@ h_echo(struct evhttp_request *req, const char *rest)
 	    "Content-Type", "text/plain");
 	evhttp_send_reply(req, 200, "OK", b);
 	evbuffer_free(b);
-	inflight_done();
+	inflight_done(req);
+}
+
+/* /private, /public, /early, /secret, /doc (and anything under them):
+ * plain pages for the robots.txt rules to allow or deny. */
+static void
+h_page_ok(struct evhttp_request *req, const char *rest)
+{
+	reply_text(req, 200, "page\n");
+}
+
+/* The rob-* and rredir-* robots.txt: scrape's own group allows all but
+ * /private (and PDFs), every other agent is denied everything. */
+static const char robots_rob[] =
+    "# robots.txt of a rob-* host\n"
+    "User-agent: scrape\n"
+    "Disallow: /private\n"
+    "Allow: /private/ok\n"
+    "Disallow: /*.pdf$\n"
+    "\n"
+    "User-agent: *\n"
+    "Disallow: /\n";
+static const char robots_delay[] = "User-agent: *\nCrawl-delay: 0.3\n";
+static const char robots_slow[] = "User-agent: *\nDisallow: /private\n";
+static const char robots_head[] = "User-agent: *\nDisallow: /early\n";
+
+/* The number in the query "NAME=N" of req's URI; 0 if none. */
+static long
+query_long(struct evhttp_request *req, const char *name)
+{
+	const char *q = evhttp_uri_get_query(
+	    evhttp_request_get_evhttp_uri(req));
+	size_t n = strlen(name);
+
+	if (q == NULL || strncmp(q, name, n) != 0 || q[n] != '=')
+		return 0;
+	return strtol(q + n + 1, NULL, 10);
+}
+
+/* Does the first label of host start with prefix? */
+static bool
+label_is(const char *host, const char *prefix)
+{
+	return strncmp(host, prefix, strlen(prefix)) == 0;
+}
+
+/*
+ * /robots.txt: what it holds depends on the first label of the Host (see
+ * the top of this file). h is the request's host entry.
+ */
+static void
+h_robots(struct evhttp_request *req, struct hostrec *h)
+{
+	const char *host = h->name;
+	char location[64];
+	long hop, code;
+
+	if (label_is(host, "rob-"))
+		reply(req, 200, "text/plain", robots_rob, strlen(robots_rob));
+	else if (label_is(host, "rredir-")) {
+		if ((hop = query_long(req, "hop")) < ROBOTS_REDIRECTS) {
+			snprintf(location, sizeof(location),
+			    "/robots.txt?hop=%ld", hop + 1);
+			reply_redirect(req, location);
+		} else
+			reply(req, 200, "text/plain", robots_rob,
+			    strlen(robots_rob));
+	} else if (label_is(host, "rloop-")) {
+		snprintf(location, sizeof(location), "/robots.txt?loop=%ld",
+		    query_long(req, "loop") + 1);
+		reply_redirect(req, location);
+	} else if (label_is(host, "rbig-")) {
+		struct evbuffer *b = evbuffer_new();
+
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Type", "text/plain");
+		evbuffer_add_reference(b, S.robots_big, ROBOTS_BIG_LEN, NULL,
+		    NULL);
+		evhttp_send_reply(req, 200, "OK", b);
+		evbuffer_free(b);
+		inflight_done(req);
+	} else if (label_is(host, "rdelay-"))
+		reply(req, 200, "text/plain", robots_delay,
+		    strlen(robots_delay));
+	else if (label_is(host, "rbin-"))
+		reply(req, 200, "text/plain", S.robots_bin, ROBOTS_BIN_LEN);
+	else if (label_is(host, "rslow-"))
+		delay_start(req, ROBOTS_SLOW_MS, robots_slow);
+	else if (label_is(host, "rendless-"))
+		stream_start(req, SIZE_MAX / 2, STREAM_PIECE, true,
+		    robots_head);
+	else if (host[0] == 'r' && isdigit((unsigned char)host[1]) &&
+	    isdigit((unsigned char)host[2]) &&
+	    isdigit((unsigned char)host[3]) && host[4] == '-') {
+		code = strtol(host + 1, NULL, 10);
+		reply_text(req, code < 100 ? 400 : (int)code, "robots status\n");
+	} else
+		reply_text(req, 404, "no robots.txt here\n");
+}
+
+/* Fill the big and the binary robots.txt bodies. */
+static void
+robots_setup(void)
+{
+	static const char secret[] = "Disallow: /secret\n";
+	uint32_t x = 2463534242U;	/* xorshift32: the same bytes each run */
+	size_t at, i, n = strlen(robots_head);
+	char *p;
+
+	p = S.robots_big = xmalloc(ROBOTS_BIG_LEN);
+	memcpy(p, robots_head, n);
+	/* Comment lines, as long as the file, with the "Disallow: /secret"
+	 * of the same group on the first line past ROBOTS_BIG_SECRET_AT. */
+	for (at = n; at + ROBOTS_FILLER_LEN <= ROBOTS_BIG_LEN;
+	    at += ROBOTS_FILLER_LEN) {
+		i = 0;
+		if (at >= ROBOTS_BIG_SECRET_AT &&
+		    at < ROBOTS_BIG_SECRET_AT + ROBOTS_FILLER_LEN) {
+			memcpy(p + at, secret, strlen(secret));
+			i = strlen(secret);
+		}
+		p[at + i] = '#';
+		memset(p + at + i + 1, 'f', ROBOTS_FILLER_LEN - i - 2);
+		p[at + ROBOTS_FILLER_LEN - 1] = '\n';
+	}
+	/* A line of blanks to the end. */
+	memset(p + at, ' ', ROBOTS_BIG_LEN - at);
+	p[ROBOTS_BIG_LEN - 1] = '\n';
+	S.robots_bin = xmalloc(ROBOTS_BIN_LEN);
+	for (i = 0; i < ROBOTS_BIN_LEN; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		S.robots_bin[i] = (unsigned char)x;
+	}
+}
+
+/* /control/down/<NAME>, /control/up/<NAME>: every request for host NAME
+ * (but /stats* and /control*) gets 503 while it is down. Not counted. */
+static void
+control_set(struct evhttp_request *req, const char *rest, bool down)
+{
+	char name[HOST_NAME_LEN];
+	size_t i, n = strcspn(rest, "/");
+
+	if (n == 0 || n >= sizeof(name)) {
+		send_simple(req, 400, "text/plain", "usage: /control/down/HOST\n",
+		    26);
+		return;
+	}
+	for (i = 0; i < n; i++)
+		name[i] = (char)tolower((unsigned char)rest[i]);
+	name[n] = '\0';
+	host_get(name)->down = down;
+	send_simple(req, 200, "text/plain", "ok\n", 3);
+}
+
+static void
+h_control_down(struct evhttp_request *req, const char *rest)
+{
+	control_set(req, rest, true);
+}
+
+static void
+h_control_up(struct evhttp_request *req, const char *rest)
+{
+	control_set(req, rest, false);
+}
+
+/* Answer counters c as JSON (not counted); c NULL: a name never seen. */
+static void
+send_hcount(struct evhttp_request *req, const struct hcount *c, bool down)
+{
+	static const struct hcount zero;
+	struct evbuffer *b = evbuffer_new();
+	size_t i;
+
+	if (c == NULL)
+		c = &zero;
+	evbuffer_add_printf(b, "{\"requests\":%ld,\"inflight\":%ld,"
+	    "\"max_inflight\":%ld,\"rejected\":%ld,\"robots\":%ld,"
+	    "\"down\":%s,\"arrivals\":[", c->requests, c->inflight,
+	    c->max_inflight, c->rejected, c->robots, down ? "true" : "false");
+	for (i = 0; i < c->narrivals; i++)
+		evbuffer_add_printf(b, "%s%.3f", i ? "," : "", c->arrivals[i]);
+	evbuffer_add_printf(b, "]}\n");
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
+/* The entry of the lower-cased name in rest; NULL if never seen. */
+static struct hostrec *
+stats_host(const char *rest)
+{
+	char name[HOST_NAME_LEN];
+	size_t i, n = strlen(rest);
+
+	if (n >= sizeof(name))
+		return NULL;
+	for (i = 0; i <= n; i++)
+		name[i] = (char)tolower((unsigned char)rest[i]);
+	return host_find(name);
+}
+
+/* /stats/host/<NAME>: the counters of the requests whose Host is NAME. */
+static void
+h_stats_host(struct evhttp_request *req, const char *rest)
+{
+	struct hostrec *h = stats_host(rest);
+
+	send_hcount(req, h != NULL ? &h->own : NULL, h != NULL && h->down);
+}
+
+/* /stats/domain/<NAME>: the same over NAME and every name under it. */
+static void
+h_stats_domain(struct evhttp_request *req, const char *rest)
+{
+	struct hostrec *h = stats_host(rest);
+
+	send_hcount(req, h != NULL ? &h->tree : NULL, h != NULL && h->down);
+}
+
+/* /stats/hosts: the names seen in Host headers since the last reset. */
+static void
+h_stats_hosts(struct evhttp_request *req, const char *rest)
+{
+	struct evbuffer *b = evbuffer_new();
+	struct hostrec *h;
+	bool first = true;
+	size_t i;
+
+	evbuffer_add_printf(b, "[");
+	for (i = 0; i < HOST_BUCKETS; i++) {
+		for (h = S.hosts[i]; h != NULL; h = h->next) {
+			if (h->own.requests == 0)
+				continue;
+			evbuffer_add_printf(b, "%s\"%s\"", first ? "" : ",",
+			    h->name);
+			first = false;
+		}
+	}
+	evbuffer_add_printf(b, "]\n");
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
 }
 
 /* /stats: the counters as JSON (this request not counted). */
@@ -953,23 +1602,40 @@ h_stats(struct evhttp_request *req, const char *rest)
 
 /*
  * /stats/reset: zero the request and connection counts and restart the
- * maximum from what is in flight now (zero when the server is idle).
+ * maximum from what is in flight now (zero when the server is idle); the
+ * same for every host's counters, whose arrival times are forgotten. A
+ * host that is down stays down.
  */
 static void
 h_stats_reset(struct evhttp_request *req, const char *rest)
 {
+	struct hostrec *h;
+	size_t i;
+
 	S.requests = 0;
 	S.raw_requests = 0;
 	S.tls_requests = 0;
 	S.tls_connections = 0;
 	S.tls_handshakes = 0;
 	S.max_inflight = S.inflight;
+	for (i = 0; i < HOST_BUCKETS; i++) {
+		for (h = S.hosts[i]; h != NULL; h = h->next) {
+			hcount_reset(&h->own);
+			hcount_reset(&h->tree);
+		}
+	}
 	send_simple(req, 200, "application/json", "{}\n", 3);
 }
 
+/* Never counted, never refused (a host that is down included). */
 static const struct route stats_routes[] = {
 	{ "/stats/reset", h_stats_reset },
+	{ "/stats/hosts", h_stats_hosts },
+	{ "/stats/host", h_stats_host },
+	{ "/stats/domain", h_stats_domain },
 	{ "/stats", h_stats },
+	{ "/control/down", h_control_down },
+	{ "/control/up", h_control_up },
 };
 
 static const struct route http_routes[] = {
@@ -994,6 +1660,13 @@ static const struct route http_routes[] = {
 	{ "/html", h_html },
 	{ "/headers", h_headers },
 	{ "/echo", h_echo },
+	{ "/cap", h_cap },
+	{ "/cap-ra", h_cap_ra },
+	{ "/private", h_page_ok },
+	{ "/public", h_page_ok },
+	{ "/early", h_page_ok },
+	{ "/secret", h_page_ok },
+	{ "/doc", h_page_ok },
 };
 
 /* Find the handler for path in a table; NULL if none. */
@@ -1019,6 +1692,8 @@ http_request(struct evhttp_request *req, void *arg)
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const struct route *r;
 	const char *path = NULL, *rest;
+	char name[HOST_NAME_LEN];
+	struct hostrec *h;
 	bool tls = arg != NULL;
 
 	if (evhttp_request_get_uri(req) == NULL || uri == NULL) {
@@ -1041,6 +1716,20 @@ http_request(struct evhttp_request *req, void *arg)
 	inflight_add();
 	if (tls)
 		S.tls_requests++;
+	host_of_request(req, name, sizeof(name));
+	h = host_get(name);
+	host_arrive(h, ms_since_start());
+	req_track(req, h);
+	if (strcmp(path, "/robots.txt") == 0)
+		host_tally(h, false);
+	if (h->down) {
+		reply_text(req, 503, "host down\n");
+		return;
+	}
+	if (strcmp(path, "/robots.txt") == 0) {
+		h_robots(req, h);
+		return;
+	}
 	r = route_find(http_routes, sizeof(http_routes) /
 	    sizeof(http_routes[0]), path, &rest);
 	if (r != NULL)
@@ -1461,7 +2150,7 @@ raw_free(struct rawconn *c)
 {
 	if (c->counted) {
 		S.raw_inflight--;
-		inflight_done();
+		inflight_done(NULL);
 	}
 	if (c->tick != NULL)
 		event_free(c->tick);
@@ -1876,6 +2565,9 @@ static void
 teardown(void)
 {
 	struct keyent *k;
+	struct reqent *r;
+	struct hostrec *h;
+	size_t i;
 
 	while (!LIST_EMPTY(&S.raws))
 		raw_free(LIST_FIRST(&S.raws));
@@ -1887,6 +2579,23 @@ teardown(void)
 		LIST_FIRST(&S.jobs)->evcon = NULL;
 		job_free(LIST_FIRST(&S.jobs));
 	}
+	for (i = 0; i < REQ_BUCKETS; i++) {
+		while ((r = S.reqs[i]) != NULL) {
+			S.reqs[i] = r->next;
+			free(r);
+		}
+	}
+	for (i = 0; i < HOST_BUCKETS; i++) {
+		while ((h = S.hosts[i]) != NULL) {
+			S.hosts[i] = h->next;
+			free(h->own.arrivals);
+			free(h->tree.arrivals);
+			free(h->name);
+			free(h);
+		}
+	}
+	free(S.robots_big);
+	free(S.robots_bin);
 	while ((k = S.keys) != NULL) {
 		S.keys = k->next;
 		free(k->key);
@@ -1909,8 +2618,10 @@ main(int argc, char **argv)
 	/* Writes to clients that left must fail with EPIPE, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
+	clock_gettime(CLOCK_MONOTONIC, &S.start);
 	pattern_setup();
 	gzip_setup();
+	robots_setup();
 	/* A precise clock, so that /delay/MS never answers early by the
 	 * clients' clock (libevent's default on Linux ticks coarsely). */
 	{
