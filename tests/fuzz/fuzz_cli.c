@@ -31,7 +31,8 @@ static bool
 has_flag_with_value(char **args, int n)
 {
 	static const char *const flags[] = { "quiet", "body", "insecure",
-	    "no-private", "progress", "no-progress", "help", "version" };
+	    "no-private", "progress", "no-progress", "help", "version",
+	    "adaptive", "robots", "ordered" };
 
 	for (int i = 1; i < n; i++) {
 		const char *a = args[i], *eq;
@@ -101,6 +102,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(o.max_redirs >= 0 && o.max_redirs <= 1000);
 		CHECK(o.max_size >= 1);
 		CHECK(o.user_agent != NULL);
+		CHECK(o.per_host >= 0 && o.per_host <= 100000);
+		CHECK(o.lookahead >= 1 && o.lookahead <= 10000000);
+		CHECK(isfinite(o.rate_interval) && o.rate_interval >= 0);
+		CHECK(isfinite(o.host_interval) && o.host_interval >= 0);
+		CHECK(o.breaker_failures == 0 || o.breaker_secs > 0);
+		CHECK(o.shard_n == 0 ||
+		    (o.shard_k >= 1 && o.shard_k <= o.shard_n &&
+		    o.shard_n <= 100000));
+		CHECK(o.hosts == (o.per_host > 0 || o.rate_interval > 0 ||
+		    o.host_interval > 0 || o.adaptive ||
+		    o.breaker_failures > 0 || o.robots));
 		CHECK(strpbrk(o.user_agent, "\r\n") == NULL);
 		CHECK(o.output == NULL || in_args(o.output, storage, size));
 		CHECK(o.report == NULL || in_args(o.report, storage, size));

@@ -6,7 +6,7 @@
  * line's text is asked about with resume_done, against a model set built
  * with cJSON; each line, taken as an input URL, is also formatted as a
  * result line (src/result.c) and fed back, which must mark it done unless
- * its kind is "cancelled".  Then the contents go into a file (a memfd) for
+ * its kind is "cancelled" or "circuit_open" (never judged, fetched again).  Then the contents go into a file (a memfd) for
  * resume_load, which must cut a torn last line and nothing else, and
  * find what the complete lines hold.  Inputs whose length is 3 mod 4 get
  * a filler line first, so that their lines straddle resume_load's 64 KiB
@@ -104,7 +104,8 @@ judge_line(const char *line, size_t len, char **final_url, char **any_url)
 			result = true;
 		} else if (cJSON_IsString(kind)) {
 			result = true;
-			if (strcmp(kind->valuestring, "cancelled") == 0)
+			if (strcmp(kind->valuestring, "cancelled") == 0 ||
+			    strcmp(kind->valuestring, "circuit_open") == 0)
 				goto out;
 		} else {
 			goto out;
@@ -203,7 +204,8 @@ query(const struct resume *r, const struct lines *L, const struct model *m)
 }
 
 /* Each line as the URL of a result scrape writes: reading that result
- * line back marks the URL done, unless it was cancelled. */
+ * line back marks the URL done, unless it was cancelled or its circuit
+ * was open. */
 static void
 round_trip(const struct lines *L)
 {
@@ -232,7 +234,7 @@ round_trip(const struct lines *L)
 		result_format(&b, &res);
 		CHECK(b.len > 0 && b.data[b.len - 1] == '\n');
 		CHECK(resume_add_line(r, b.data, b.len - 1));
-		if (res.kind != ERR_CANCELLED)
+		if (res.kind != ERR_CANCELLED && res.kind != ERR_CIRCUIT_OPEN)
 			model_add(&m, key);
 		CHECK(resume_done(r, url, L->len[i]) == model_has(&m, key));
 		free(key);
