@@ -209,6 +209,30 @@ static const struct {
 	{ "127.0.0.1", 0xaabafe7104d914beULL, { 1, 1, 3, 1 } },
 	{ "localhost", 0xdb3f053403ad937aULL, { 1, 1, 2, 5 } },
 	{ "foo.github.io", 0xf91101645cb7b6b2ULL, { 1, 1, 1, 1 } },
+	{ "[2001:db8::a]", 0xc02b6f445fab451dULL, { 1, 2, 2, 4 } },
+	{ "h1.localhost", 0x4f30db3535fd2449ULL, { 1, 2, 2, 6 } },
+	{ "www.example.com", 0xacc7e7b8b7a0236bULL, { 1, 2, 3, 1 } },
+};
+
+/*
+ * The shard of a URL, as --shard sees it: the key (lower-cased, without
+ * port or userinfo) hashed, so spellings of one host agree.  The shards
+ * are those of the lower-case key above, computed with python3.
+ */
+static const struct {
+	const char *url;
+	unsigned long shard[4];   /* of 1, 2, 3 and 7 */
+} url_vectors[] = {
+	{ "http://www.example.com/", { 1, 2, 3, 1 } },
+	{ "HTTP://WWW.EXAMPLE.COM:8080/a", { 1, 2, 3, 1 } },
+	{ "https://user:pw@Www.Example.Com:1/x?y#z", { 1, 2, 3, 1 } },
+	{ "http://[::1]/", { 1, 1, 1, 3 } },
+	{ "http://[::1]:8080/x", { 1, 1, 1, 3 } },
+	{ "http://[2001:DB8::A]:443/", { 1, 2, 2, 4 } },
+	{ "http://H1.LocalHost:9/x", { 1, 2, 2, 6 } },
+	{ "http://h1.localhost:65535/", { 1, 2, 2, 6 } },
+	{ "http://127.0.0.1:8080/", { 1, 1, 3, 1 } },
+	{ "http://A.EXAMPLE/", { 1, 1, 3, 2 } },
 };
 
 START_TEST(test_hash_and_shard)
@@ -241,6 +265,21 @@ START_TEST(test_shard_of_url)
 }
 END_TEST
 
+START_TEST(test_shard_of_url_vectors)
+{
+	static const unsigned long ns[4] = { 1, 2, 3, 7 };
+	char key[HOSTKEY_MAX];
+
+	key_of(url_vectors[_i].url, HOSTKEY_HOST, key, sizeof key);
+	for (int j = 0; j < 4; j++)
+		ck_assert_msg(hostkey_shard(key, strlen(key), ns[j]) ==
+		    url_vectors[_i].shard[j], "%s (key %s): shard %lu of %lu, "
+		    "wanted %lu", url_vectors[_i].url, key,
+		    hostkey_shard(key, strlen(key), ns[j]), ns[j],
+		    url_vectors[_i].shard[j]);
+}
+END_TEST
+
 static Suite *
 hostkey_suite(void)
 {
@@ -259,6 +298,8 @@ hostkey_suite(void)
 	tcase_add_loop_test(th, test_hash_and_shard, 0,
 	    (int)(sizeof vectors / sizeof vectors[0]));
 	tcase_add_test(th, test_shard_of_url);
+	tcase_add_loop_test(th, test_shard_of_url_vectors, 0,
+	    (int)(sizeof url_vectors / sizeof url_vectors[0]));
 	suite_add_tcase(s, th);
 	return s;
 }
