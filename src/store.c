@@ -27,7 +27,7 @@ store_fail(const struct store *s, const char *what, int e, char *err,
     size_t errlen)
 {
 	snprintf(err, errlen, "cannot store a body in '%s': %s: %s", s->dir,
-	    what, e == ELOOP ? "it is a symbolic link" : strerror(e));
+	    what, strerror(e));
 }
 
 /*
@@ -109,7 +109,8 @@ store_valid_hex(const char *hex)
 }
 
 /* The directory name in parent, made if missing, opened without
- * following a link: one planted there must not send bodies elsewhere. */
+ * following a link: one planted there must not send bodies elsewhere
+ * (it fails as ENOTDIR). */
 static int
 store_subdir(int parent, const char *name)
 {
