@@ -306,8 +306,8 @@ read_escape(struct parser *ps, struct buf *b)
 			cp = 0xfffd;
 		if (!is_xml_char(cp))
 			return fail(ps, "escape '%s' is a character XPath "
-			    "cannot hold", excerpt(start, (size_t)(ps->p - start),
-			    part, sizeof part));
+			    "cannot hold", excerpt(start,
+			    (size_t)(ps->p - start), part, sizeof part));
 		utf8_encode(b, cp);
 		return true;
 	}
@@ -565,8 +565,9 @@ parse_attrib(struct parser *ps, struct step *st)
 		skip_ws(ps);
 	}
 	if (*ps->p != ']') {
-		fail(ps, "expected ']' to close '%s'", excerpt(start,
-		    (size_t)(ps->p - start), part, sizeof part));
+		fail(ps, *ps->p == '\0' ? "expected ']' to close '%s'" :
+		    "expected ']' in '%s'", excerpt(start, strlen(start), part,
+		    sizeof part));
 		goto out;
 	}
 	ps->p++;
@@ -598,8 +599,8 @@ parse_attrib(struct parser *ps, struct step *st)
 			buf_putc(c, '0');
 			break;
 		}
-		buf_printf(c, "%s and substring(%s, string-length(%s) - %zu) = ",
-		    attr.data, attr.data, attr.data,
+		buf_printf(c, "%s and substring(%s, string-length(%s) - %zu)"
+		    " = ", attr.data, attr.data, attr.data,
 		    count_chars(value.data, value.len) - 1);
 		put_literal(c, value.data, value.len);
 		break;
@@ -826,7 +827,7 @@ parse_pseudo(struct parser *ps, struct step *st, bool negated)
 {
 	const char *start = ps->p;
 	struct buf name = BUF_INIT;
-	struct series sr;
+	struct series sr = { 0, 0 };
 	char part[64];
 	bool element, ok = false;
 
@@ -842,7 +843,8 @@ parse_pseudo(struct parser *ps, struct step *st, bool negated)
 	if (!read_ident(ps, &name, true))
 		goto out;
 	if (element) {
-		if (negated || *ps->p != '(' || strcmp(name.data, "attr") != 0) {
+		if (negated || *ps->p != '(' ||
+		    strcmp(name.data, "attr") != 0) {
 			fail(ps, "unsupported pseudo-element '%s'%s",
 			    excerpt(start, strlen(start), part, sizeof part),
 			    negated ? " inside ':not()'" : "");
