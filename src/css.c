@@ -182,8 +182,10 @@ excerpt(const char *start, size_t n, char *out, size_t outlen)
 		}
 		i += k;
 	}
-	if (cut)
-		memcpy(out + w, "...", 3), w += 3;
+	if (cut) {
+		memcpy(out + w, "...", 3);
+		w += 3;
+	}
 	out[w] = '\0';
 	return out;
 }
@@ -233,8 +235,9 @@ check_text(struct parser *ps)
 			return fail(ps, "invalid UTF-8 at byte %zu",
 			    (size_t)(p - ps->s));
 		if (!is_xml_char(cp) && cp != '\f')
-			return fail(ps, "control character 0x%02x at byte %zu",
-			    (unsigned)cp, (size_t)(p - ps->s));
+			return fail(ps, "character U+%04X at byte %zu, which "
+			    "XPath cannot hold", (unsigned)cp,
+			    (size_t)(p - ps->s));
 		p += k;
 	}
 	return true;
@@ -330,7 +333,7 @@ read_ident(struct parser *ps, struct buf *b, bool lower)
 {
 	size_t from = b->len;
 
-	buf_append(b, "", 0);
+	buf_append(b, "", 0);   /* a string, even if it stays empty */
 	if (*ps->p == '-')
 		buf_putc(b, *ps->p++);
 	while (is_name_char(ps->p)) {

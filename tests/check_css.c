@@ -545,8 +545,9 @@ static const struct ecase errors[] = {
 	{ "#\\1 ", "'\\1 '" },
 	{ "\x80", "invalid UTF-8 at byte 0" },
 	{ "p\xc3(", "invalid UTF-8 at byte 1" },
-	{ "a\x01", "control character 0x01 at byte 1" },
-	{ "a\x1b[1m", "control character 0x1b" },
+	{ "a\x01", "U+0001 at byte 1" },
+	{ "a\x1b[1m", "U+001B at byte 1" },
+	{ "a\xef\xbf\xbe", "U+FFFE at byte 1" },
 	{ "a:not(b):nth-child(\n2n + x\n)", "'?2n + x?'" },
 };
 
