@@ -821,8 +821,8 @@ string_value(xmlNodePtr node, struct buf *b)
 			text_add(&t, (const char *)n->content);
 }
 
-/* The value of element el's attribute name (ASCII case ignored) into b,
- * as written; false if it has none. */
+/* The value of element el's attribute name (in lower case; ASCII case
+ * ignored) into b, as written; false if it has none. */
 static bool
 attribute(xmlNodePtr el, const char *name, struct buf *b)
 {
@@ -1297,7 +1297,14 @@ extractor_add(struct extractor *x, enum extract_kind kind, const char *name,
 	fs->v = xrealloc(fs->v, (fs->n + 1) * sizeof *fs->v);
 	f = &fs->v[fs->n++];
 	f->name = xstrdup(name);
-	f->attr = attr != NULL ? xstrdup(attr) : NULL;
+	f->attr = NULL;
+	if (attr != NULL) {
+		/* HTML attribute names are ASCII case-insensitive; the
+		 * parser gives them in lower case. */
+		f->attr = xstrdup(attr);
+		for (char *c = f->attr; *c != '\0'; c++)
+			*c = (char)lower((unsigned char)*c);
+	}
 	f->comp = comp;
 	ok = true;
 out:
