@@ -658,10 +658,9 @@ cap_attributes(char *s, size_t n)
 		/* The text of a script or style runs to its end tag. */
 		if (caseeq(s + start + 1, name, "script") ||
 		    caseeq(s + start + 1, name, "style")) {
-			char end[9] = "</";
+			const char *end = caseeq(s + start + 1, name,
+			    "script") ? "</script" : "</style";
 
-			memcpy(end + 2, caseeq(s + start + 1, name, "script") ?
-			    "script" : "style", 7);
 			if ((e = casefind(s + r, n - r, end)) != NULL) {
 				memmove(s + w, s + r, (size_t)(e - s) - r);
 				w += (size_t)(e - s) - r;
