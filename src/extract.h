@@ -70,8 +70,8 @@ void extractor_free(struct extractor *x);
  * xpath: name -> for a node-set, each node's string value, collapsed and
  * trimmed, in document order; for a string, number or boolean, a
  * one-element array of the XPath string() of it: ["3"], ["0.5"],
- * ["true"], the string as it is.  An expression that fails on this page
- * gives [].
+ * ["true"], the string as it is.  An expression that fails on this page,
+ * or runs past 50 million XPath steps, gives [].
  */
 void extractor_run(const struct extractor *x, const char *body, size_t len,
     const char *content_type, const char *final_url, struct buf *out);
