@@ -11,6 +11,7 @@ breaker_init(struct breaker *b, int threshold, double cooldown)
 	b->last = cooldown;
 	b->open_until = -INFINITY;
 	b->closed_at = -INFINITY;
+	b->failed_at = -INFINITY;
 	b->tripped = false;
 	b->probing = false;
 }
@@ -27,6 +28,16 @@ bool
 breaker_quiet(const struct breaker *b)
 {
 	return !b->tripped && b->failures == 0;
+}
+
+double
+breaker_quiet_at(const struct breaker *b)
+{
+	if (b->tripped)
+		return b->open_until + b->last;
+	if (b->failures > 0)
+		return b->failed_at + b->cooldown;
+	return -INFINITY;
 }
 
 double
@@ -72,6 +83,7 @@ breaker_record(struct breaker *b, bool failed, double started, double now)
 			b->failures = 0;
 			return false;
 		}
+		b->failed_at = now;
 		if (++b->failures < b->threshold)
 			return false;
 		breaker_open(b, b->cooldown, now);

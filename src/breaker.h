@@ -36,6 +36,7 @@ struct breaker {
 	double last;          /* the cool-down of the latest opening */
 	double open_until;    /* when the latest opening ends */
 	double closed_at;     /* when it last closed; -INFINITY at first */
+	double failed_at;     /* the last failure counted, closed */
 	bool tripped;         /* open or half-open */
 	bool probing;         /* half-open, and the probe is out */
 };
@@ -45,6 +46,11 @@ enum breaker_state breaker_state(const struct breaker *b, double now);
 /* Whether it is closed with no failure counted: nothing that a new
  * breaker would not know, once no attempt is in flight. */
 bool breaker_quiet(const struct breaker *b);
+/* When it holds nothing worth keeping for a host nobody is using: a
+ * count of failures is forgotten a cool-down after the last one, an
+ * opening a cool-down after it ends (so a half-open host seen again soon
+ * still gets its probe and its doubling); -INFINITY when quiet. */
+double breaker_quiet_at(const struct breaker *b);
 
 /* The earliest time an attempt may start: now when closed or half-open
  * with no probe out; the end of the cool-down when open; INFINITY while

@@ -13,6 +13,8 @@ struct gate_host {
 	long refs;                /* items queued, in flight or waiting */
 	long circuit_open_urls;
 	bool crawl_delay;         /* robots.txt paces it: keep it */
+	bool lingering;           /* on the linger list */
+	struct gate_host *linger_next;
 };
 
 struct gate {
@@ -21,7 +23,15 @@ struct gate {
 	struct frontier *frontier;
 	gate_facts_fn facts;
 	void *facts_arg;
+	/* Hosts nobody uses that still hold state for a while (pacing due,
+	 * a pause, a breaker's cool-down): a FIFO swept a few at a time. */
+	struct gate_host *linger_head, *linger_tail;
 };
+
+/* Hosts looked at per sweep: enough to outpace the hosts a run creates,
+ * since every host comes with at least one URL and every URL with a
+ * sweep. */
+#define GATE_SWEEP 4
 
 static double
 gate_when(void *policy, double now, void *arg)
@@ -106,13 +116,56 @@ gate_host_get(struct gate *g, const char *key)
 	return h;
 }
 
+static bool
+gate_host_unused(const struct gate_host *h)
+{
+	return h->refs == 0 && !h->crawl_delay &&
+	    frontier_host_queued(h->fh) == 0;
+}
+
+static void
+gate_linger(struct gate *g, struct gate_host *h)
+{
+	h->lingering = true;
+	h->linger_next = NULL;
+	if (g->linger_tail != NULL)
+		g->linger_tail->linger_next = h;
+	else
+		g->linger_head = h;
+	g->linger_tail = h;
+}
+
+/* Free lingering hosts whose state has run out; those in use again just
+ * leave the list (their last put puts them back if need be). */
+static void
+gate_sweep(struct gate *g, double now)
+{
+	for (int i = 0; i < GATE_SWEEP && g->linger_head != NULL; i++) {
+		struct gate_host *h = g->linger_head;
+
+		g->linger_head = h->linger_next;
+		if (g->linger_head == NULL)
+			g->linger_tail = NULL;
+		h->lingering = false;
+		if (!gate_host_unused(h))
+			continue;
+		if (host_idle(h->policy, now))
+			gate_host_free(g, h);
+		else
+			gate_linger(g, h);
+	}
+}
+
 void
 gate_host_put(struct gate *g, struct gate_host *h, double now)
 {
-	if (--h->refs > 0 || h->crawl_delay ||
-	    frontier_host_queued(h->fh) > 0 || !host_idle(h->policy, now))
+	h->refs--;
+	if (!gate_host_unused(h) || h->lingering)
 		return;
-	gate_host_free(g, h);
+	if (host_idle(h->policy, now))
+		gate_host_free(g, h);
+	else
+		gate_linger(g, h);
 }
 
 const char *
@@ -137,6 +190,7 @@ gate_next(struct gate *g, double now, struct gate_host **hp)
 	struct gate_host *h;
 	void *item;
 
+	gate_sweep(g, now);
 	if (pace_next(&g->rate, now) > now)
 		return NULL;
 	if ((item = frontier_pop(g->frontier, now, &fh)) == NULL)

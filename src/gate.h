@@ -4,7 +4,9 @@
  * together the per-host queues and the fair pick (frontier.c), each
  * host's policy (host.c) and the run's own pacing (--rate), and frees a
  * host once nothing refers to it and its policy holds nothing worth
- * keeping, so memory follows the hosts in play.
+ * keeping (host_idle), at once or, while its pacing, a pause or a
+ * breaker's cool-down runs out, in a sweep that comes with later picks;
+ * so memory follows the hosts in play, not every host ever seen.
  *
  * Items are the caller's (tasks); the gate never looks inside them.  The
  * caller holds a reference on a host for each item of it that is queued,

@@ -135,11 +135,18 @@ host_times_opened(const struct host *h)
 	return h->times_opened;
 }
 
+double
+host_idle_at(const struct host *h, double now)
+{
+	double at = fmax(h->paused_until, pace_next(&h->pace, now));
+
+	if (h->cfg.breaker_threshold > 0)
+		at = fmax(at, breaker_quiet_at(&h->breaker));
+	return at;
+}
+
 bool
 host_idle(const struct host *h, double now)
 {
-	if (h->in_flight > 0 || h->paused_until > now ||
-	    pace_next(&h->pace, now) > now)
-		return false;
-	return h->cfg.breaker_threshold <= 0 || breaker_quiet(&h->breaker);
+	return h->in_flight == 0 && host_idle_at(h, now) <= now;
 }

@@ -66,12 +66,15 @@ long host_lowest_limit(const struct host *h);
 /* How many times the circuit opened, a failed probe's reopening too. */
 int host_times_opened(const struct host *h);
 
-/* Whether nothing is in flight and nothing would differ in a new host
- * from the same config (no pause, no pacing due, the circuit closed with
- * no failure counted), so that it may be freed.  Neither a Crawl-delay
- * (set it again on the new host) nor the adaptive limit of a host with
- * nothing in flight is kept: take host_lowest_limit and
+/* Whether nothing is in flight and the host holds nothing a new host
+ * from the same config would not, or nothing worth keeping: no pause,
+ * no pacing due, no open circuit, no failures counted in the last
+ * cool-down (see breaker_quiet_at), so that it may be freed.  Neither a
+ * Crawl-delay (set it again on the new host) nor the adaptive limit of a
+ * host with nothing in flight is kept: take host_lowest_limit and
  * host_times_opened for the summary before freeing it. */
 bool host_idle(const struct host *h, double now);
+/* When host_idle will hold, once nothing is in flight. */
+double host_idle_at(const struct host *h, double now);
 
 #endif

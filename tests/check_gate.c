@@ -9,6 +9,7 @@
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "gate.h"
@@ -273,6 +274,35 @@ START_TEST(test_host_released_when_idle)
 }
 END_TEST
 
+/* --host-rate 1/s over 1000 hosts with one URL each: a host is still
+ * paced when its last URL ends, so it lingers; once its pacing has run
+ * out, the sweeps that come with later picks free it, so memory follows
+ * the hosts in play, not every host ever seen. */
+START_TEST(test_lingering_hosts_swept)
+{
+	struct gate_config cfg = { .concurrency = 10, .host_interval = 1 };
+	struct gate *g = gate_with(&cfg, NULL);
+	struct gate_host *h, *got;
+	char key[32];
+	double now = 0;
+
+	for (int i = 0; i < 1000; i++, now += 0.001) {
+		snprintf(key, sizeof key, "h%d.example", i);
+		h = gate_host_get(g, key);
+		ck_assert(gate_offer(g, h, ITEM(0), now));
+		ck_assert_ptr_eq(gate_next(g, now, &got), ITEM(0));
+		gate_done(g, h, HOST_OK, now, -1, now);
+		gate_host_put(g, h, now);
+	}
+	/* Each was started under a second ago: all still paced. */
+	ck_assert_uint_gt(gate_hosts(g), 900);
+	for (int i = 0; i < 1000; i++)
+		ck_assert_ptr_null(gate_next(g, now + 2, &got));
+	ck_assert_uint_eq(gate_hosts(g), 0);
+	gate_free(g);
+}
+END_TEST
+
 /* --adaptive --per-host 4: a 429 halves a's limit to 2; when a is let
  * go, its facts (lowest limit 2, never opened) are handed over exactly
  * once, then never again, not even by gate_free. */
@@ -420,6 +450,7 @@ gate_suite(void)
 	tcase_add_test(tc, test_rate_paces_run);
 	tcase_add_test(tc, test_open_circuit);
 	tcase_add_test(tc, test_host_released_when_idle);
+	tcase_add_test(tc, test_lingering_hosts_swept);
 	tcase_add_test(tc, test_facts_once_on_release);
 	tcase_add_test(tc, test_retry_after_pauses_host);
 	tcase_add_test(tc, test_crawl_delay_keeps_host);
