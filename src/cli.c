@@ -39,6 +39,13 @@ enum {
 	OPT_LOOKAHEAD,
 	OPT_SHARD,
 	OPT_ORDERED,
+	OPT_TITLE,
+	OPT_LINKS,
+	OPT_SELECT,
+	OPT_XPATH,
+	OPT_REGEX,
+	OPT_HASH,
+	OPT_STORE,
 };
 
 /* The leading ':' makes getopt tell a missing value from an unknown option. */
@@ -74,6 +81,13 @@ static const struct option long_options[] = {
 	{ "lookahead", required_argument, NULL, OPT_LOOKAHEAD },
 	{ "shard", required_argument, NULL, OPT_SHARD },
 	{ "ordered", no_argument, NULL, OPT_ORDERED },
+	{ "title", no_argument, NULL, OPT_TITLE },
+	{ "links", no_argument, NULL, OPT_LINKS },
+	{ "select", required_argument, NULL, OPT_SELECT },
+	{ "xpath", required_argument, NULL, OPT_XPATH },
+	{ "regex", required_argument, NULL, OPT_REGEX },
+	{ "hash", no_argument, NULL, OPT_HASH },
+	{ "store", required_argument, NULL, OPT_STORE },
 	{ "progress", no_argument, NULL, OPT_PROGRESS },
 	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
 	{ "help", no_argument, NULL, 'h' },
@@ -117,14 +131,12 @@ cli_usage(FILE *out)
 "  -d, --data STRING|@FILE   request body, form-encoded unless -H says\n"
 "      --max-redirs N        redirects to follow, 0 for none (10)\n"
 "      --max-size BYTES      largest body, suffix k, M or G (10M)\n"
-"      --body                include each response body in its line\n"
 "  -k, --insecure            do not verify TLS certificates\n"
 "      --no-private          refuse loopback, private and link-local addresses\n"
 "      --progress, --no-progress  progress line (default: stderr a terminal)\n"
 "Hosts (each URL's host name, or its registrable domain with --host-key domain):\n"
 "      --per-host N          transfers in flight to one host at most\n"
-"      --rate N/U, --host-rate N/U  request starts per U (s, m, h, 5s...),\n"
-"                            in all or per host, evenly spaced\n"
+"      --rate N/U, --host-rate N/U  starts per U (s, m, h, 5s...), evenly spaced\n"
 "      --adaptive            halve a host's limit on 429, 503 and timeouts\n"
 "      --breaker N[/SECS]    N failures in a row stop a host for SECS (30)\n"
 "      --robots              obey robots.txt\n"
@@ -132,11 +144,12 @@ cli_usage(FILE *out)
 "      --lookahead N         URLs read ahead while hosts are busy (10000)\n"
 "      --shard K/N           fetch only the hosts of shard K of N\n"
 "      --ordered             write the lines in input order\n"
+"Fields (each adds one to every line; NAME=... options repeat):\n"
+"      --body, --title, --links, --hash (sha256), --store DIR (stored)\n"
+"      --select NAME=CSS, --xpath NAME=EXPR, --regex NAME=PCRE\n"
 "  -h, --help                this help;  -V, --version  version\n"
-"\n"
 "Exit status: 0 all ok, 1 some URL failed, 2 usage or input error,\n"
-"3 output error, 4 internal error, 130/143 interrupted.  See scrape(1).\n"
-"Example: scrape -c 100 -r 3 urls.txt | jq 'select(.ok|not)'\n", out);
+"3 output error, 4 internal error, 130/143 interrupted.  See scrape(1).\n", out);
 }
 
 void
@@ -415,6 +428,32 @@ parse_shard(const char *arg, struct options *o, char *err, size_t errlen)
 	return true;
 }
 
+/* --select, --xpath, --regex: NAME=VALUE, NAME not empty and not used
+ * before in the same option; the value is checked when it is compiled. */
+static bool
+add_named(int code, const char *arg, const char ***list, size_t *n,
+    char *err, size_t errlen)
+{
+	const char *eq = strchr(arg, '=');
+	char name[64];
+
+	option_name(code, name, sizeof name);
+	if (eq == NULL || eq == arg)
+		return fail(err, errlen, "%s: '%s' is not NAME=%s", name, arg,
+		    code == OPT_SELECT ? "SELECTOR" : code == OPT_XPATH ?
+		    "EXPR" : "PATTERN");
+	for (size_t i = 0; i < *n; i++) {
+		const char *other = (*list)[i];
+
+		if (strncmp(other, arg, (size_t)(eq - arg) + 1) == 0)
+			return fail(err, errlen, "%s: '%s': the name '%.*s' is "
+			    "used twice", name, arg, (int)(eq - arg), arg);
+	}
+	*list = xrealloc(*list, (*n + 1) * sizeof **list);
+	(*list)[(*n)++] = arg;
+	return true;
+}
+
 /* --breaker N[/SECS] */
 static bool
 parse_breaker(const char *arg, struct options *o, char *err, size_t errlen)
@@ -542,6 +581,27 @@ apply_option(struct options *o, int c, const char *arg, char *err,
 		return parse_shard(arg, o, err, errlen);
 	case OPT_ORDERED:
 		o->ordered = true;
+		return true;
+	case OPT_TITLE:
+		o->title = true;
+		return true;
+	case OPT_LINKS:
+		o->links = true;
+		return true;
+	case OPT_SELECT:
+		return add_named(c, arg, &o->selects, &o->nselects, err, errlen);
+	case OPT_XPATH:
+		return add_named(c, arg, &o->xpaths, &o->nxpaths, err, errlen);
+	case OPT_REGEX:
+		return add_named(c, arg, &o->regexes, &o->nregexes, err, errlen);
+	case OPT_HASH:
+		o->hash = true;
+		return true;
+	case OPT_STORE:
+		if (arg[0] == '\0')
+			return fail(err, errlen, "--store: the directory name is "
+			    "empty");
+		o->store = arg;
 		return true;
 	case OPT_PROGRESS:
 	case OPT_NO_PROGRESS:
@@ -695,4 +755,9 @@ cli_free(struct options *opts)
 	opts->nheaders = 0;
 	free(opts->data);
 	opts->data = NULL;
+	free(opts->selects);
+	free(opts->xpaths);
+	free(opts->regexes);
+	opts->selects = opts->xpaths = opts->regexes = NULL;
+	opts->nselects = opts->nxpaths = opts->nregexes = 0;
 }

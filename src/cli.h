@@ -46,6 +46,16 @@ struct options {
 	unsigned long shard_k;    /* --shard K/N; N 0: no sharding */
 	unsigned long shard_n;
 	bool ordered;             /* --ordered */
+	bool title;               /* --title */
+	bool links;               /* --links */
+	const char **selects;     /* --select NAME=SELECTOR, in order given */
+	size_t nselects;
+	const char **xpaths;      /* --xpath NAME=EXPR */
+	size_t nxpaths;
+	const char **regexes;     /* --regex NAME=PATTERN */
+	size_t nregexes;
+	bool hash;                /* --hash */
+	const char *store;        /* --store DIR: NULL for none */
 	bool progress;            /* --progress / --no-progress; default: stderr is a terminal */
 	bool progress_set;        /* whether the user chose */
 	char **files;             /* operands; none means standard input */

@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "cli.h"
+#include "fields.h"
 #include "input.h"
 #include "output.h"
 #include "progress.h"
@@ -42,6 +43,7 @@ struct run {
 	struct input *input;
 	struct output *output;
 	struct resume *resume;
+	struct fields *fields;
 	FILE *report;
 	struct summary *summary;
 	struct sched *sched;
@@ -140,7 +142,8 @@ run_open(struct run *run)
 {
 	char err[512];
 
-	if (!cli_load_data(&run->opts, err, sizeof err)) {
+	if (!cli_load_data(&run->opts, err, sizeof err) ||
+	    !fields_open(&run->opts, &run->fields, err, sizeof err)) {
 		say("%s", err);
 		return EXIT_USAGE;
 	}
@@ -193,7 +196,7 @@ static void
 run_loop(struct run *run)
 {
 	run->sched = sched_new(run->base, &run->opts, run->input, run->output,
-	    run->summary, run->resume);
+	    run->summary, run->resume, run->fields);
 	run->sigint = evsignal_new(run->base, SIGINT, signal_cb, run);
 	run->sigterm = evsignal_new(run->base, SIGTERM, signal_cb, run);
 	if (run->sigint != NULL)
@@ -259,6 +262,7 @@ static void
 run_free(struct run *run)
 {
 	sched_free(run->sched);
+	fields_free(run->fields);
 	if (run->sigint != NULL)
 		event_free(run->sigint);
 	if (run->sigterm != NULL)

@@ -77,5 +77,7 @@ result_format(struct buf *b, const struct result *r)
 	}
 	if (r->with_body)
 		put_body(b, r);
+	if (r->fields != NULL)
+		buf_append(b, r->fields, r->fields_len);
 	buf_puts(b, "}\n");
 }

@@ -23,6 +23,8 @@ struct result {
 	bool with_body;            /* --body: write "body" */
 	const char *body;
 	size_t body_len;
+	const char *fields;        /* more members, ",\"title\":..."; NULL: none */
+	size_t fields_len;
 };
 
 /* Append r as one JSON object and a newline. */

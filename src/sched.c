@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "fields.h"
 #include "gate.h"
 #include "hostkey.h"
 #include "loop.h"
@@ -45,6 +46,8 @@ struct sched {
 	char robots_token[64];      /* the User-Agent's product token */
 
 	struct order *order;        /* --ordered: the reorder window */
+	struct fields *fields;      /* --title, --select, --store...: NULL */
+	struct buf extra;           /* a line's fields */
 
 	bool input_done;
 	bool input_failed;
@@ -132,6 +135,31 @@ sched_put_in_order(struct sched *s, uint64_t seq)
 		output_add(s->output, line, len);
 }
 
+/* The fields the options ask for, made from the final response; false
+ * when --store could not write it, which ends the run (exit 3). */
+static bool
+sched_make_fields(struct sched *s, struct task *t, struct result *r)
+{
+	struct fields_input in;
+	char hex[65], err[sizeof s->error];
+
+	task_sha256(t, hex);
+	in.complete = r->kind == ERR_NONE || r->kind == ERR_HTTP;
+	in.body = task_body(t, &in.len);
+	in.content_type = r->content_type;
+	in.final_url = r->final_url;
+	in.sha256 = hex[0] != '\0' ? hex : NULL;
+	buf_reset(&s->extra);
+	if (!fields_make(s->fields, &in, &s->extra, err, sizeof err)) {
+		snprintf(s->error, sizeof s->error, "%s", err);
+		sched_end(s, SCHED_OUTPUT_FAILED);
+		return false;
+	}
+	r->fields = s->extra.data;
+	r->fields_len = s->extra.len;
+	return true;
+}
+
 /* The task is final: its line goes out now, then it is gone (a
  * robots.txt fetch has no line), and so is its hold on its host. */
 static void
@@ -143,6 +171,12 @@ sched_finish(struct sched *s, struct task *t)
 	task_result(t, &r);
 	if (task_robots_of(t) == NULL && s->outcome != SCHED_OUTPUT_CLOSED &&
 	    s->outcome != SCHED_OUTPUT_FAILED) {
+		if (s->fields != NULL && !sched_make_fields(s, t, &r)) {
+			task_free(t);
+			if (host != NULL)
+				gate_host_put(s->gate, host, task_clock());
+			return;
+		}
 		summary_add(s->summary, &r);
 		buf_reset(&s->line);
 		result_format(&s->line, &r);
@@ -480,6 +514,8 @@ sched_accept_line(struct sched *s, const struct input_line *line,
 		return;
 	}
 	t = task_new(line->text, line->len, parsed, s->opts);
+	if (fields_want_body(s->fields) || fields_want_hash(s->fields))
+		task_keep_body(t, fields_want_hash(s->fields));
 	if (s->order != NULL)
 		task_set_seq(t, order_take_seq(s->order));
 	if (line->verdict != LINE_URL) {
@@ -679,10 +715,11 @@ sched_hosts_new(struct sched *s)
 struct sched *
 sched_new(struct event_base *base, const struct options *opts,
     struct input *input, struct output *output, struct summary *summary,
-    const struct resume *resume)
+    const struct resume *resume, struct fields *fields)
 {
 	struct sched *s = xcalloc(1, sizeof *s);
 
+	s->fields = fields;
 	s->opts = opts;
 	s->base = base;
 	s->input = input;
@@ -763,6 +800,7 @@ sched_free(struct sched *s)
 	loop_free(s->loop);
 	curl_slist_free_all(s->headers);
 	buf_free(&s->line);
+	buf_free(&s->extra);
 	free(s);
 }
 

@@ -26,11 +26,14 @@ enum sched_outcome {
 	SCHED_FATAL            /* libcurl or libevent broke down */
 };
 
+struct fields;
+
 /* The scheduler borrows everything it is given; they must outlive it.
- * resume (may be NULL) names URLs to skip, already done. */
+ * resume (may be NULL) names URLs to skip, already done; fields (may be
+ * NULL) the fields to add to every line. */
 struct sched *sched_new(struct event_base *base, const struct options *opts,
     struct input *input, struct output *output, struct summary *summary,
-    const struct resume *resume);
+    const struct resume *resume, struct fields *fields);
 void sched_free(struct sched *s);
 
 /* Start reading and fetching; the run then goes on in the event loop. */

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "hash.h"
 #include "netguard.h"
 #include "robots.h"
 #include "xmalloc.h"
@@ -27,6 +28,8 @@ struct task {
 	struct gate_host *host;         /* with host options on */
 	struct origin *robots_of;       /* fetching this origin's robots.txt */
 	uint64_t seq;                   /* --ordered: its place in the input */
+	bool keep_body;                 /* --body, or a field reads it */
+	struct hash *hash;              /* --hash, --store: fed as it comes */
 	bool capped;                    /* robots.txt cut at its 500 KiB */
 
 	/* What the last attempt got. */
@@ -111,8 +114,10 @@ task_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 		return 0;
 	}
 	t->bytes += len;
-	if (t->opts->body)
+	if (t->keep_body)
 		buf_append(&t->body, data, len);
+	if (t->hash != NULL)
+		hash_update(t->hash, data, len);
 	return len;
 }
 
@@ -325,6 +330,7 @@ task_new(const char *url, size_t len, CURLU *parsed,
 	t->url = xmemdup0(url, len);
 	t->url_len = len;
 	t->opts = opts;
+	t->keep_body = opts->body;
 	return t;
 }
 
@@ -336,6 +342,7 @@ task_free(struct task *t)
 	if (t->timer != NULL)
 		event_free(t->timer);
 	buf_free(&t->body);
+	hash_free(t->hash);
 	free(t->final_url);
 	free(t->content_type);
 	curl_url_cleanup(t->parsed);
@@ -410,6 +417,23 @@ task_host(const struct task *t)
 }
 
 void
+task_keep_body(struct task *t, bool hash)
+{
+	t->keep_body = true;
+	if (hash && t->hash == NULL)
+		t->hash = hash_new();
+}
+
+void
+task_sha256(struct task *t, char hex[65])
+{
+	if (t->hash != NULL)
+		hash_hex(t->hash, hex);
+	else
+		hex[0] = '\0';
+}
+
+void
 task_set_seq(struct task *t, uint64_t seq)
 {
 	t->seq = seq;
@@ -454,6 +478,8 @@ task_reset_attempt(struct task *t)
 	t->too_large = false;
 	t->capped = false;
 	buf_reset(&t->body);
+	if (t->hash != NULL)
+		hash_reset(t->hash);
 	t->retry_after[0] = '\0';
 	t->blocked[0] = '\0';
 	t->errbuf[0] = '\0';
