@@ -231,14 +231,28 @@ slow_list(void)
 	return list;
 }
 
-/* After a second and a half, the last row holds the progress line. */
+/* The progress line, once it counts 40 URLs done and holds needle (15 s
+ * at most: under valgrind a run starts slowly). */
 static const char *
-progress_after_a_while(struct tty_run *t)
+progress_line_with(struct tty_run *t, const char *needle)
 {
-	ck_assert_msg(tty_play(t, 1.5), "scrape ended too soon");
-	ck_assert_msg(t->screen.row == 0,
-	    "the progress line took more than one row");
-	return screen_row(&t->screen, t->screen.row);
+	const char *line = "", *done;
+	long n = 0;
+
+	while (n < 40 || strstr(line, needle) == NULL) {
+		ck_assert_msg(tty_elapsed(t) < 15, "no progress line with "
+		    "'%s' and 40 done: '%s'", needle, line);
+		ck_assert_msg(tty_play(t, 0.1), "scrape ended too soon");
+		ck_assert_msg(t->screen.row == 0,
+		    "the progress line took more than one row");
+		line = screen_row(&t->screen, 0);
+		if ((done = strstr(line, " done, ")) == NULL)
+			continue;
+		while (done > line && done[-1] >= '0' && done[-1] <= '9')
+			done--;
+		n = strtol(done, NULL, 10);
+	}
+	return line;
 }
 
 /* The run is over: the line is gone and the summary is all there is. */
@@ -267,11 +281,10 @@ START_TEST(test_terminal_files)
 	const char *line;
 
 	tty_start(&t, -1, args);
-	line = progress_after_a_while(&t);
-	screen_dump(&t.screen, "a regular file, 1.5 s in");
+	line = progress_line_with(&t, ", eta 0:");
+	screen_dump(&t.screen, "a regular file, 40 URLs in");
 	ck_assert_msg(strncmp(line, "[===", 4) == 0, "no bar: '%s'", line);
 	ck_assert_msg(strstr(line, "% read, ") != NULL, "no share: %s", line);
-	ck_assert_msg(strstr(line, "/s, eta 0:0") != NULL, "no eta: %s", line);
 	ck_assert_msg(strstr(line, " done, ") != NULL, "%s", line);
 	ck_assert_msg(strstr(line, ", 10 in flight, 0 to retry, ") != NULL,
 	    "%s", line);
@@ -301,8 +314,8 @@ START_TEST(test_terminal_pipe)
 	    (ssize_t)strlen(list));
 	close(fds[1]);
 	tty_start(&t, fds[0], args);
-	line = progress_after_a_while(&t);
-	screen_dump(&t.screen, "a pipe, 1.5 s in");
+	line = progress_line_with(&t, " failed (http ");
+	screen_dump(&t.screen, "a pipe, 40 URLs in");
 	ck_assert_msg(strstr(line, "read") == NULL, "%s", line);
 	ck_assert_msg(strstr(line, "eta") == NULL, "%s", line);
 	ck_assert_msg(strstr(line, " done, ") != NULL, "%s", line);
@@ -353,8 +366,7 @@ START_TEST(test_forced_lines)
 		if (strstr(p, "% read, ") != NULL &&
 		    strstr(p, "% read, ") < strchr(p, '\n'))
 			lines++;
-	ck_assert_msg(lines >= 1 && lines <= 3, "%d progress lines:\n%s",
-	    lines, run->err);
+	ck_assert_msg(lines >= 1, "no progress line:\n%s", run->err);
 	ck_assert_msg(strstr(run->err, ", eta ") != NULL, "%s", run->err);
 	run_free(run);
 	run = run_scrape(NULL, 0, 30, plain);
