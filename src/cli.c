@@ -48,62 +48,91 @@ enum {
 	OPT_STORE,
 };
 
-/* The leading ':' makes getopt tell a missing value from an unknown option. */
-static const char short_options[] = ":c:r:t:o:qA:H:X:d:khV";
-
-static const struct option long_options[] = {
-	{ "concurrency", required_argument, NULL, 'c' },
-	{ "retries", required_argument, NULL, 'r' },
-	{ "retry-delay", required_argument, NULL, OPT_RETRY_DELAY },
-	{ "retry-max-delay", required_argument, NULL, OPT_RETRY_MAX_DELAY },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT },
-	{ "output", required_argument, NULL, 'o' },
-	{ "report", required_argument, NULL, OPT_REPORT },
-	{ "resume", required_argument, NULL, OPT_RESUME },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "user-agent", required_argument, NULL, 'A' },
-	{ "header", required_argument, NULL, 'H' },
-	{ "method", required_argument, NULL, 'X' },
-	{ "data", required_argument, NULL, 'd' },
-	{ "max-redirs", required_argument, NULL, OPT_MAX_REDIRS },
-	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
-	{ "body", no_argument, NULL, OPT_BODY },
-	{ "insecure", no_argument, NULL, 'k' },
-	{ "no-private", no_argument, NULL, OPT_NO_PRIVATE },
-	{ "per-host", required_argument, NULL, OPT_PER_HOST },
-	{ "rate", required_argument, NULL, OPT_RATE },
-	{ "host-rate", required_argument, NULL, OPT_HOST_RATE },
-	{ "adaptive", no_argument, NULL, OPT_ADAPTIVE },
-	{ "breaker", required_argument, NULL, OPT_BREAKER },
-	{ "robots", no_argument, NULL, OPT_ROBOTS },
-	{ "host-key", required_argument, NULL, OPT_HOST_KEY },
-	{ "lookahead", required_argument, NULL, OPT_LOOKAHEAD },
-	{ "shard", required_argument, NULL, OPT_SHARD },
-	{ "ordered", no_argument, NULL, OPT_ORDERED },
-	{ "title", no_argument, NULL, OPT_TITLE },
-	{ "links", no_argument, NULL, OPT_LINKS },
-	{ "select", required_argument, NULL, OPT_SELECT },
-	{ "xpath", required_argument, NULL, OPT_XPATH },
-	{ "regex", required_argument, NULL, OPT_REGEX },
-	{ "hash", no_argument, NULL, OPT_HASH },
-	{ "store", required_argument, NULL, OPT_STORE },
-	{ "progress", no_argument, NULL, OPT_PROGRESS },
-	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
+/* The one option table: getopt_long's tables are made from it, and so
+ * are the shell completions (tools/gen-completion). */
+const struct cli_option cli_options[] = {
+	{ "concurrency", 'c', CLI_ARG_NUMBER, NULL },
+	{ "retries", 'r', CLI_ARG_NUMBER, NULL },
+	{ "retry-delay", OPT_RETRY_DELAY, CLI_ARG_NUMBER, NULL },
+	{ "retry-max-delay", OPT_RETRY_MAX_DELAY, CLI_ARG_NUMBER, NULL },
+	{ "timeout", 't', CLI_ARG_NUMBER, NULL },
+	{ "connect-timeout", OPT_CONNECT_TIMEOUT, CLI_ARG_NUMBER, NULL },
+	{ "output", 'o', CLI_ARG_FILE, NULL },
+	{ "report", OPT_REPORT, CLI_ARG_FILE, NULL },
+	{ "resume", OPT_RESUME, CLI_ARG_FILE, NULL },
+	{ "quiet", 'q', CLI_ARG_NONE, NULL },
+	{ "user-agent", 'A', CLI_ARG_STRING, NULL },
+	{ "header", 'H', CLI_ARG_STRING, NULL },
+	{ "method", 'X', CLI_ARG_WORD,
+	    "GET HEAD POST PUT DELETE OPTIONS PATCH" },
+	{ "data", 'd', CLI_ARG_STRING, NULL },
+	{ "max-redirs", OPT_MAX_REDIRS, CLI_ARG_NUMBER, NULL },
+	{ "max-size", OPT_MAX_SIZE, CLI_ARG_NUMBER, NULL },
+	{ "body", OPT_BODY, CLI_ARG_NONE, NULL },
+	{ "insecure", 'k', CLI_ARG_NONE, NULL },
+	{ "no-private", OPT_NO_PRIVATE, CLI_ARG_NONE, NULL },
+	{ "per-host", OPT_PER_HOST, CLI_ARG_NUMBER, NULL },
+	{ "rate", OPT_RATE, CLI_ARG_NUMBER, NULL },
+	{ "host-rate", OPT_HOST_RATE, CLI_ARG_NUMBER, NULL },
+	{ "adaptive", OPT_ADAPTIVE, CLI_ARG_NONE, NULL },
+	{ "breaker", OPT_BREAKER, CLI_ARG_NUMBER, NULL },
+	{ "robots", OPT_ROBOTS, CLI_ARG_NONE, NULL },
+	{ "host-key", OPT_HOST_KEY, CLI_ARG_WORD, "host domain" },
+	{ "lookahead", OPT_LOOKAHEAD, CLI_ARG_NUMBER, NULL },
+	{ "shard", OPT_SHARD, CLI_ARG_NUMBER, NULL },
+	{ "ordered", OPT_ORDERED, CLI_ARG_NONE, NULL },
+	{ "title", OPT_TITLE, CLI_ARG_NONE, NULL },
+	{ "links", OPT_LINKS, CLI_ARG_NONE, NULL },
+	{ "select", OPT_SELECT, CLI_ARG_STRING, NULL },
+	{ "xpath", OPT_XPATH, CLI_ARG_STRING, NULL },
+	{ "regex", OPT_REGEX, CLI_ARG_STRING, NULL },
+	{ "hash", OPT_HASH, CLI_ARG_NONE, NULL },
+	{ "store", OPT_STORE, CLI_ARG_FILE, NULL },
+	{ "progress", OPT_PROGRESS, CLI_ARG_NONE, NULL },
+	{ "no-progress", OPT_NO_PROGRESS, CLI_ARG_NONE, NULL },
+	{ "help", 'h', CLI_ARG_NONE, NULL },
+	{ "version", 'V', CLI_ARG_NONE, NULL },
+	{ NULL, 0, CLI_ARG_NONE, NULL }
 };
+
+#define NOPTIONS (sizeof cli_options / sizeof cli_options[0])
+
+/* getopt_long's view of cli_options, made by getopt_tables.  The leading
+ * ':' of short_options makes getopt tell a missing value from an unknown
+ * option. */
+static struct option long_options[NOPTIONS];
+static char short_options[1 + 2 * NOPTIONS];
+
+static void
+getopt_tables(void)
+{
+	char *s = short_options;
+
+	*s++ = ':';
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct cli_option *o = &cli_options[i];
+
+		long_options[i] = (struct option){ o->name,
+		    o->arg == CLI_ARG_NONE ? no_argument : required_argument,
+		    NULL, o->val };
+		if (o->name == NULL || o->val > UCHAR_MAX)
+			continue;
+		*s++ = (char)o->val;
+		if (o->arg != CLI_ARG_NONE)
+			*s++ = ':';
+	}
+	*s = '\0';
+}
 
 #define DEFAULT_USER_AGENT "scrape/" PACKAGE_VERSION
 
 const char *const *
 cli_option_names(void)
 {
-	static const char *names[sizeof long_options / sizeof long_options[0]];
+	static const char *names[NOPTIONS];
 
-	for (size_t i = 0; long_options[i].name != NULL; i++)
-		names[i] = long_options[i].name;
+	for (size_t i = 0; cli_options[i].name != NULL; i++)
+		names[i] = cli_options[i].name;
 	return names;
 }
 
@@ -662,6 +691,7 @@ cli_parse(int argc, char **argv, struct options *opts, char *err,
 	int c;
 
 	set_defaults(opts);
+	getopt_tables();
 	opterr = 0;
 	/* 0, not 1: glibc then also forgets where it was inside a group of
 	 * short options from an earlier call. */

@@ -1,5 +1,7 @@
 /* Command-line options: the one option table, defaults, validation,
- * --help and --version. */
+ * --help and --version.  The table says what each option's value is, so
+ * that the shell completions made from it at build time
+ * (tools/gen-completion) keep up with every option added. */
 #ifndef SCRAPE_CLI_H
 #define SCRAPE_CLI_H
 
@@ -61,6 +63,25 @@ struct options {
 	char **files;             /* operands; none means standard input */
 	size_t nfiles;
 };
+
+/* What follows an option, as far as a shell completing it cares. */
+enum cli_arg {
+	CLI_ARG_NONE,     /* a flag */
+	CLI_ARG_NUMBER,   /* a count, seconds, a size or a rate: typed */
+	CLI_ARG_STRING,   /* free text: typed */
+	CLI_ARG_FILE,     /* a path */
+	CLI_ARG_WORD      /* a word; completion offers the row's words */
+};
+
+struct cli_option {
+	const char *name;     /* long name, without "--" */
+	int val;              /* its short letter, or above UCHAR_MAX: none */
+	enum cli_arg arg;
+	const char *words;    /* CLI_ARG_WORD: space-separated */
+};
+
+/* The one option table, ended by a row whose name is NULL. */
+extern const struct cli_option cli_options[];
 
 enum cli_result {
 	CLI_RUN,        /* options parsed: go fetch */

@@ -16,6 +16,7 @@ struct source {
 	int fd;
 	char *name;
 	bool pollable;    /* pipe, socket or terminal: wait for readiness */
+	off_t size;       /* a regular file's; -1 for others */
 };
 
 struct input {
@@ -32,6 +33,9 @@ struct input {
 	char *chunk;
 	size_t pos, end;           /* unread bytes are chunk[pos..end) */
 	struct line *line;
+	uint64_t taken;            /* bytes cut into lines so far */
+	uint64_t size;             /* of all sources, when sized */
+	bool sized;                /* every source is a regular file */
 	char error[512];
 };
 
@@ -45,6 +49,19 @@ is_pollable(int fd)
 	if (fstat(fd, &st) == -1)
 		return false;
 	return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || isatty(fd);
+}
+
+/* A regular file's size, counted from where its offset is now (standard
+ * input may have been read into already); -1 for anything else. */
+static off_t
+source_size(int fd, const struct stat *st)
+{
+	off_t at;
+
+	if (!S_ISREG(st->st_mode))
+		return -1;
+	at = lseek(fd, 0, SEEK_CUR);
+	return at > 0 && at <= st->st_size ? st->st_size - at : st->st_size;
 }
 
 static bool
@@ -64,10 +81,13 @@ source_open(struct source *src, const char *path, char *err, size_t errlen)
 		}
 		src->name = xstrdup(path);
 	}
-	if (fstat(src->fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(src->fd, &st) == -1)
+		st.st_mode = 0;
+	if (S_ISDIR(st.st_mode)) {
 		snprintf(err, errlen, "cannot read '%s': Is a directory", path);
 		return false;
 	}
+	src->size = source_size(src->fd, &st);
 	src->pollable = is_pollable(src->fd);
 	return true;
 }
@@ -112,6 +132,11 @@ input_open(struct event_base *base, char *const *paths, size_t npaths,
 			return NULL;
 		}
 	}
+	in->sized = true;
+	for (size_t i = 0; i < npaths; i++) {
+		in->sized = in->sized && in->sources[i].size >= 0;
+		in->size += in->sized ? (uint64_t)in->sources[i].size : 0;
+	}
 	in->base = base;
 	in->chunk = xmalloc(INPUT_CHUNK);
 	in->line = line_new();
@@ -145,6 +170,14 @@ const char *
 input_error(const struct input *in)
 {
 	return in->error;
+}
+
+bool
+input_progress(const struct input *in, uint64_t *taken, uint64_t *total)
+{
+	*taken = in->taken;
+	*total = in->size;
+	return in->sized;
 }
 
 void
@@ -232,10 +265,12 @@ input_take_line(struct input *in, struct input_line *out)
 	if (nl == NULL) {
 		line_append(in->line, start, avail);
 		in->pos = in->end;
+		in->taken += avail;
 		return false;
 	}
 	line_append(in->line, start, (size_t)(nl - start));
 	in->pos += (size_t)(nl - start) + 1;
+	in->taken += (size_t)(nl - start) + 1;
 	out->verdict = line_finish(in->line, &out->text, &out->len,
 	    &out->total);
 	return true;

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <event2/event.h>
 
@@ -42,6 +43,14 @@ void input_free(struct input *in);
 
 enum input_status input_next(struct input *in, struct input_line *line);
 const char *input_error(const struct input *in);
+
+/* How far the reading is, for the progress line: *taken gets the bytes
+ * cut into lines so far (comments and blank lines included).  When every
+ * source is a regular file, *total gets their size, as fstat gave it at
+ * open, and the result is true; with a pipe, a terminal or a socket
+ * among them there is no total, and the result is false. */
+bool input_progress(const struct input *in, uint64_t *taken,
+    uint64_t *total);
 
 /* From now on hand out only complete lines already read, then EOF: used
  * when the run is interrupted, so that nothing read is lost silently. */

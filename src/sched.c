@@ -919,8 +919,10 @@ sched_sample(void *arg, struct progress_counts *c)
 	const struct summary_counts *sc = summary_counts(s->summary);
 
 	c->done = sc->total;
-	c->ok = sc->ok;
 	c->failed = sc->failed;
+	memcpy(c->by_kind, sc->by_kind, sizeof c->by_kind);
 	c->in_flight = s->in_flight.count;
 	c->waiting = s->waiting.count + s->ready.count;
+	c->queued = sched_held(s);
+	c->sized = input_progress(s->input, &c->taken, &c->size);
 }

@@ -609,6 +609,35 @@ START_TEST(test_option_names)
 }
 END_TEST
 
+/* What the table tells the shell completions is what the parser does:
+ * a short letter is an option, taking a value exactly when the long one
+ * does, and every word offered is accepted. */
+START_TEST(test_table_matches_parser)
+{
+	for (const struct cli_option *o = cli_options; o->name != NULL; o++) {
+		char opt[64], words[256], *w, *save;
+
+		snprintf(opt, sizeof opt, "--%s", o->name);
+		if (o->val <= 255 && o->arg == CLI_ARG_NONE) {
+			snprintf(opt, sizeof opt, "-%c", o->val);
+			ck_assert_int_ne(PARSE(opt), CLI_ERROR);
+		} else if (o->val <= 255) {
+			snprintf(opt, sizeof opt, "-%c", o->val);
+			assert_usage_error(PARSE(opt), "missing value");
+		}
+		ck_assert_msg((o->arg == CLI_ARG_WORD) == (o->words != NULL),
+		    "--%s: words given for no word, or none", o->name);
+		if (o->arg != CLI_ARG_WORD)
+			continue;
+		snprintf(words, sizeof words, "%s", o->words);
+		for (w = strtok_r(words, " ", &save); w != NULL;
+		    w = strtok_r(NULL, " ", &save))
+			ck_assert_msg(PARSE(opt, w) == CLI_RUN,
+			    "%s %s: %s", opt, w, err);
+	}
+}
+END_TEST
+
 static char *
 capture(void (*fn)(FILE *), size_t *len)
 {
@@ -944,6 +973,7 @@ cli_suite(void)
 
 	tcase_add_checked_fixture(tu, NULL, teardown);
 	tcase_add_test(tu, test_option_names);
+	tcase_add_test(tu, test_table_matches_parser);
 	tcase_add_test(tu, test_usage_fits_one_screen);
 	tcase_add_test(tu, test_version);
 	suite_add_tcase(s, tu);
