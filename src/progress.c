@@ -135,6 +135,10 @@ progress_format(const struct progress *p, const struct progress_counts *c,
 	if (c->queued > 0)
 		progress_add(text, ", %llu queued",
 		    (unsigned long long)c->queued);
+	if (c->hosts)
+		progress_add(text, ", hosts: %llu waiting, %llu open",
+		    (unsigned long long)c->hosts_waiting,
+		    (unsigned long long)c->hosts_open);
 	progress_add(text, ", %llu failed", (unsigned long long)c->failed);
 	for (int k = ERR_NONE + 1; k < ERR_KIND_COUNT; k++)
 		if (c->by_kind[k] > 0)

@@ -25,6 +25,9 @@ struct progress_counts {
 	uint64_t in_flight;
 	uint64_t waiting;    /* waiting for a retry */
 	uint64_t queued;     /* read, held until their host has room */
+	bool hosts;          /* a host option is on: the three below count */
+	uint64_t hosts_waiting;  /* hosts with URLs held, paced or at a limit */
+	uint64_t hosts_open;     /* hosts whose circuit is open */
 	bool sized;          /* the input's size is known */
 	uint64_t taken;      /* input bytes read into lines */
 	uint64_t size;       /* the input's size, when sized */

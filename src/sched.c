@@ -925,4 +925,12 @@ sched_sample(void *arg, struct progress_counts *c)
 	c->waiting = s->waiting.count + s->ready.count;
 	c->queued = sched_held(s);
 	c->sized = input_progress(s->input, &c->taken, &c->size);
+	if (s->gate != NULL) {
+		size_t waiting, open;
+
+		gate_census(s->gate, task_clock(), &waiting, &open);
+		c->hosts = true;
+		c->hosts_waiting = waiting;
+		c->hosts_open = open;
+	}
 }
