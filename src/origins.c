@@ -139,6 +139,12 @@ origin_set_fetching(struct origin *g)
 }
 
 void
+origin_reset(struct origin *g)
+{
+	g->state = ORIGIN_NEW;
+}
+
+void
 origin_set_rules(struct origin *g, struct robots *rules)
 {
 	robots_free(g->rules);

@@ -31,6 +31,8 @@ struct origin *origins_get(struct origins *o, const char *key);
 const char *origin_key(const struct origin *g);
 enum origin_state origin_state(const struct origin *g);
 void origin_set_fetching(struct origin *g);
+/* The fetch ended without an answer: ORIGIN_NEW again. */
+void origin_reset(struct origin *g);
 /* The rules are in (the origin takes rules): ORIGIN_KNOWN. */
 void origin_set_rules(struct origin *g, struct robots *rules);
 /* The rules, once known; NULL before. */

@@ -122,6 +122,9 @@ sched_put_easy(struct sched *s, CURL *easy, bool worn)
 	}
 }
 
+static void sched_robots_abandoned(struct sched *s, struct task *t,
+    enum errkind kind);
+
 /* --ordered: the line just made waits for those before it, and every
  * line it was the last one missing for goes out with it. */
 static void
@@ -169,6 +172,8 @@ sched_finish(struct sched *s, struct task *t)
 	struct result r;
 
 	task_result(t, &r);
+	if (task_robots_of(t) != NULL)
+		sched_robots_abandoned(s, t, r.kind);
 	if (task_robots_of(t) == NULL && s->outcome != SCHED_OUTPUT_CLOSED &&
 	    s->outcome != SCHED_OUTPUT_FAILED) {
 		if (s->fields != NULL && !sched_make_fields(s, t, &r)) {
@@ -264,7 +269,8 @@ sched_start_attempt(struct sched *s, struct task *t)
 /* ---- With host options on: the gate, robots.txt ------------------------ */
 
 static void sched_robots_fetch(struct sched *s, struct task *t,
-    struct origin *g, const char *cancel_why);
+    struct origin *g);
+static void sched_robots_release(struct sched *s, struct origin *g);
 
 /* Offer t to its host's queue; a host whose circuit is open ends it at
  * once with circuit_open. */
@@ -326,7 +332,7 @@ sched_admit(struct sched *s, struct task *t, const char *cancel_why)
 	case ORIGIN_NEW:
 		origin_set_fetching(g);
 		origin_wait(s->origins, g, t);
-		sched_robots_fetch(s, t, g, NULL);
+		sched_robots_fetch(s, t, g);
 		break;
 	case ORIGIN_FETCHING:
 		origin_wait(s->origins, g, t);
@@ -338,17 +344,19 @@ sched_admit(struct sched *s, struct task *t, const char *cancel_why)
  * the gate like a URL (it counts against the host's limits), ahead of
  * g's URLs, which wait for it. */
 static void
-sched_robots_fetch(struct sched *s, struct task *first, struct origin *g,
-    const char *cancel_why)
+sched_robots_fetch(struct sched *s, struct task *first, struct origin *g)
 {
 	CURLU *u = url_robots(task_parsed(first));
 	char *text = NULL;
 	struct task *t;
 
+	/* A URL libcurl parsed always has an origin; should its robots.txt
+	 * URL still fail to form, it is one that cannot be fetched. */
 	if (u == NULL || curl_url_get(u, CURLUPART_URL, &text, 0) !=
 	    CURLUE_OK) {
 		curl_url_cleanup(u);
 		origin_set_rules(g, robots_disallow_all());
+		sched_robots_release(s, g);
 		return;
 	}
 	t = task_new(text, strlen(text), u, s->opts);
@@ -380,20 +388,53 @@ sched_robots_rules(struct sched *s, struct task *t)
 
 /* Origin g's rules are in: its waiting URLs go on, or end as robots. */
 static void
+sched_robots_release(struct sched *s, struct origin *g)
+{
+	struct task *w;
+
+	while ((w = origin_release(s->origins, g)) != NULL)
+		if (sched_robots_allow(s, w, g))
+			sched_offer(s, w);
+}
+
+static void
 sched_robots_done(struct sched *s, struct task *t)
 {
 	struct origin *g = task_robots_of(t);
 	struct robots *rules = sched_robots_rules(s, t);
 	double delay = robots_crawl_delay(rules);
-	struct task *w;
 
 	if (delay > 0)
 		gate_set_crawl_delay(s->gate, task_host(t), delay, task_clock());
 	origin_set_rules(g, rules);
-	while ((w = origin_release(s->origins, g)) != NULL)
-		if (sched_robots_allow(s, w, g))
-			sched_offer(s, w);
+	sched_robots_release(s, g);
 	sched_finish(s, t);
+}
+
+/* A robots.txt fetch that ended without an answer: stopped by the host's
+ * open circuit, its waiting URLs end the same way, and the origin's next
+ * URL asks again; any other end (no handle to fetch with) counts as one
+ * that cannot be fetched.  On a signal the waiting URLs are cancelled
+ * with the rest. */
+static void
+sched_robots_abandoned(struct sched *s, struct task *t, enum errkind kind)
+{
+	struct origin *g = task_robots_of(t);
+	struct task *w;
+
+	if (origin_state(g) != ORIGIN_FETCHING || sched_stopping(s))
+		return;
+	if (kind != ERR_CIRCUIT_OPEN) {
+		origin_set_rules(g, robots_disallow_all());
+		sched_robots_release(s, g);
+		return;
+	}
+	origin_reset(g);
+	while ((w = origin_release(s->origins, g)) != NULL) {
+		gate_count_open(task_host(w));
+		sched_give_up(s, w, ERR_CIRCUIT_OPEN, "circuit open for this "
+		    "host after repeated failures (--breaker)");
+	}
 }
 
 /* How an attempt's end weighs on its host: 429, 503 and timeouts push
