@@ -1,107 +1,88 @@
+#include "config.h"
 #include "fields.h"
 
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "css.h"
-#include "extract.h"
-#include "json.h"
-#include "regex.h"
-#include "store.h"
+#include "fieldset.h"
 #include "xmalloc.h"
 
+#define FIELDS_MODULE_NAME "scrape-fields.so"
+
 struct fields {
-	struct extractor *extractor;   /* --title --links --select --xpath */
-	struct regex_set *regex;       /* --regex, NULL: none */
-	struct store *store;           /* --store, NULL: none */
-	bool hash;                     /* --hash */
-	struct buf text;               /* the body as UTF-8, for --regex */
+	void *dl;                          /* the module, dlopen'ed */
+	const struct fields_module *m;
+	struct fieldset *set;
 };
 
-/* --select NAME=SELECTOR, the selector translated to XPath once. */
 static bool
-fields_add_select(struct fields *f, const char *spec, char *err,
-    size_t errlen)
+fields_wanted(const struct options *o)
 {
-	const char *eq = strchr(spec, '=');
-	char *name, *xpath, *attr = NULL, why[256];
-	bool ok;
-
-	name = xmemdup0(spec, (size_t)(eq - spec));
-	xpath = css_to_xpath(eq + 1, &attr, why, sizeof why);
-	if (xpath == NULL) {
-		snprintf(err, errlen, "--select: '%s': %s", spec, why);
-		free(name);
-		return false;
-	}
-	ok = extractor_add(f->extractor, EXTRACT_SELECT, name, xpath, attr,
-	    why, sizeof why);
-	if (!ok)
-		snprintf(err, errlen, "--select: '%s': %s", spec, why);
-	free(name);
-	free(xpath);
-	free(attr);
-	return ok;
+	return o->title || o->links || o->nselects > 0 || o->nxpaths > 0 ||
+	    o->nregexes > 0 || o->hash || o->store != NULL;
 }
 
-static bool
-fields_add_xpath(struct fields *f, const char *spec, char *err,
-    size_t errlen)
+/* Where the module is: SCRAPE_FIELDS_MODULE if set (tests, a relocated
+ * install), beside a binary run from its build tree (src/.libs), else
+ * where `make install` put it. */
+static void *
+fields_load(char *err, size_t errlen)
 {
-	const char *eq = strchr(spec, '=');
-	char *name = xmemdup0(spec, (size_t)(eq - spec)), why[256];
-	bool ok = extractor_add(f->extractor, EXTRACT_XPATH, name, eq + 1,
-	    NULL, why, sizeof why);
+	const char *env = getenv("SCRAPE_FIELDS_MODULE");
+	char exe[PATH_MAX], path[PATH_MAX + 64], *slash;
+	ssize_t n;
+	void *dl;
 
-	if (!ok)
-		snprintf(err, errlen, "--xpath: '%s': %s", spec, why);
-	free(name);
-	return ok;
-}
-
-static bool
-fields_compile(struct fields *f, const struct options *o, char *err,
-    size_t errlen)
-{
-	char why[1024];
-
-	if (o->title || o->links || o->nselects > 0 || o->nxpaths > 0)
-		f->extractor = extractor_new(o->title, o->links);
-	for (size_t i = 0; i < o->nselects; i++)
-		if (!fields_add_select(f, o->selects[i], err, errlen))
-			return false;
-	for (size_t i = 0; i < o->nxpaths; i++)
-		if (!fields_add_xpath(f, o->xpaths[i], err, errlen))
-			return false;
-	if (o->nregexes > 0)
-		f->regex = regex_set_new();
-	for (size_t i = 0; i < o->nregexes; i++) {
-		if (!regex_set_add(f->regex, o->regexes[i], why, sizeof why)) {
-			snprintf(err, errlen, "--regex: %s", why);
-			return false;
+	if (env != NULL && env[0] != '\0')
+		snprintf(path, sizeof path, "%s", env);
+	else
+		path[0] = '\0';
+	if (path[0] == '\0' &&
+	    (n = readlink("/proc/self/exe", exe, sizeof exe - 1)) > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			*slash = '\0';
+			snprintf(path, sizeof path, "%s/.libs/%s", exe,
+			    FIELDS_MODULE_NAME);
+			if (access(path, R_OK) != 0)
+				path[0] = '\0';
 		}
 	}
-	if (o->store != NULL &&
-	    (f->store = store_open(o->store, why, sizeof why)) == NULL) {
-		snprintf(err, errlen, "--store: %s", why);
-		return false;
-	}
-	f->hash = o->hash;
-	return true;
+	if (path[0] == '\0')
+		snprintf(path, sizeof path, "%s/%s", PKGLIBDIR,
+		    FIELDS_MODULE_NAME);
+	if ((dl = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL)
+		snprintf(err, errlen, "cannot load the extraction module: %s",
+		    dlerror());
+	return dl;
 }
 
 bool
-fields_open(const struct options *o, struct fields **out, char *err,
+fields_open(const struct options *opts, struct fields **out, char *err,
     size_t errlen)
 {
 	struct fields *f;
+	void *dl;
 
 	*out = NULL;
-	if (!o->title && !o->links && o->nselects == 0 && o->nxpaths == 0 &&
-	    o->nregexes == 0 && !o->hash && o->store == NULL)
+	if (!fields_wanted(opts))
 		return true;
+	if ((dl = fields_load(err, errlen)) == NULL)
+		return false;
 	f = xcalloc(1, sizeof *f);
-	if (!fields_compile(f, o, err, errlen)) {
+	f->dl = dl;
+	f->m = dlsym(dl, "scrape_fields_module");
+	if (f->m == NULL || f->m->version != FIELDS_MODULE_VERSION) {
+		snprintf(err, errlen, "the extraction module does not match "
+		    "this scrape (reinstall it)");
+		fields_free(f);
+		return false;
+	}
+	if (!f->m->open(opts, &f->set, err, errlen)) {
 		fields_free(f);
 		return false;
 	}
@@ -114,68 +95,27 @@ fields_free(struct fields *f)
 {
 	if (f == NULL)
 		return;
-	extractor_free(f->extractor);
-	regex_set_free(f->regex);
-	store_close(f->store);
-	buf_free(&f->text);
+	if (f->set != NULL)
+		f->m->free(f->set);
+	dlclose(f->dl);
 	free(f);
 }
 
 bool
 fields_want_body(const struct fields *f)
 {
-	return f != NULL && (f->extractor != NULL || f->regex != NULL ||
-	    f->store != NULL);
+	return f != NULL && f->m->want_body(f->set);
 }
 
 bool
 fields_want_hash(const struct fields *f)
 {
-	return f != NULL && (f->hash || f->store != NULL);
+	return f != NULL && f->m->want_hash(f->set);
 }
 
-/* A body "arrived" when the response was whole and had one: an empty or
- * cut-off body makes every body field null. */
 bool
 fields_make(struct fields *f, const struct fields_input *in,
     struct buf *out, char *err, size_t errlen)
 {
-	bool body = in->complete && in->len > 0;
-	char rel[STORE_PATH_MAX], why[512];
-
-	if (f->extractor != NULL)
-		extractor_run(f->extractor, body ? in->body : NULL,
-		    body ? in->len : 0, in->content_type, in->final_url, out);
-	if (f->regex != NULL) {
-		buf_puts(out, ",");
-		if (body) {
-			buf_reset(&f->text);
-			extract_text(in->body, in->len, in->content_type,
-			    &f->text);
-			regex_set_run(f->regex, f->text.data, f->text.len, out);
-		} else {
-			buf_puts(out, "\"regex\":null");
-		}
-	}
-	if (f->hash) {
-		buf_puts(out, ",\"sha256\":");
-		if (body && in->sha256 != NULL)
-			json_string(out, in->sha256, strlen(in->sha256));
-		else
-			buf_puts(out, "null");
-	}
-	if (f->store != NULL) {
-		buf_puts(out, ",\"stored\":");
-		if (!body || in->sha256 == NULL) {
-			buf_puts(out, "null");
-			return true;
-		}
-		if (!store_put(f->store, in->body, in->len, in->sha256, rel,
-		    why, sizeof why)) {
-			snprintf(err, errlen, "--store: %s", why);
-			return false;
-		}
-		json_string(out, rel, strlen(rel));
-	}
-	return true;
+	return f->m->make(f->set, in, out, err, errlen);
 }

@@ -2,8 +2,9 @@
  * --store add to every result line: compiled once at start-up from the
  * options (a bad selector, expression or pattern, or a DIR that cannot be
  * used, is a usage error then, before anything is fetched), then made
- * from each final response.  extract.c, css.c, regex.c and store.c do
- * the work; this module only says which and in what order. */
+ * from each final response.  The work is done in a module loaded only
+ * when some field option is given (fieldset.h says why); this file loads
+ * it and hands each call on. */
 #ifndef SCRAPE_FIELDS_H
 #define SCRAPE_FIELDS_H
 
@@ -16,8 +17,9 @@
 
 struct fields;
 
-/* The fields opts asks for; *out NULL when it asks for none.  False with
- * a one-line reason in err, naming the option and the bad text. */
+/* The fields opts asks for; *out NULL when it asks for none (and then
+ * nothing is loaded).  False with a one-line reason in err, naming the
+ * option and the bad text, or saying the module cannot be loaded. */
 bool fields_open(const struct options *opts, struct fields **out, char *err,
     size_t errlen);
 void fields_free(struct fields *f);
