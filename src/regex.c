@@ -1,3 +1,4 @@
+#include "config.h"
 #include "regex.h"
 
 #include <stdint.h>
@@ -7,6 +8,9 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#ifdef HAVE_VALGRIND_VALGRIND_H
+#include <valgrind/valgrind.h>
+#endif
 
 #include "json.h"
 #include "utf8.h"
@@ -36,6 +40,16 @@ regex_set_new(void)
 	pcre2_set_match_limit(r->mctx, REGEX_MATCH_LIMIT);
 	pcre2_set_heap_limit(r->mctx, REGEX_HEAP_LIMIT);
 	return r;
+}
+
+static bool
+regex_under_valgrind(void)
+{
+#ifdef HAVE_VALGRIND_VALGRIND_H
+	return RUNNING_ON_VALGRIND != 0;
+#else
+	return false;
+#endif
 }
 
 bool
@@ -79,8 +93,11 @@ regex_set_add(struct regex_set *r, const char *spec, char *err,
 		return false;
 	}
 	/* Without JIT (none for this CPU, or no memory for it) the
-	 * interpreter finds the same matches, more slowly. */
-	pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+	 * interpreter finds the same matches, more slowly.  Under valgrind
+	 * it is the interpreter: memcheck cannot follow JIT-made code and
+	 * reports its reads as errors. */
+	if (!regex_under_valgrind())
+		pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
 	pcre2_pattern_info(code, PCRE2_INFO_CAPTURECOUNT, &groups);
 
 	if (r->n == r->cap) {
