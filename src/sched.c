@@ -557,7 +557,8 @@ sched_accept_line(struct sched *s, const struct input_line *line,
 	t = task_new(line->text, line->len, parsed, s->opts);
 	if (s->fields != NULL && (fields_want_body(s->fields) ||
 	    fields_want_hash(s->fields)))
-		task_keep_body(t, fields_want_hash(s->fields));
+		task_keep_body(t, fields_want_body(s->fields),
+		    fields_want_hash(s->fields));
 	if (s->order != NULL)
 		task_set_seq(t, order_take_seq(s->order));
 	if (line->verdict != LINE_URL) {

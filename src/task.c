@@ -417,9 +417,10 @@ task_host(const struct task *t)
 }
 
 void
-task_keep_body(struct task *t, bool hash)
+task_keep_body(struct task *t, bool body, bool hash)
 {
-	t->keep_body = true;
+	if (body)
+		t->keep_body = true;
 	if (hash && t->hash == NULL)
 		t->hash = hash_new();
 }

@@ -90,9 +90,9 @@ CURLU *task_parsed(const struct task *t);
 /* With host options on: the host the task counts against. */
 void task_set_host(struct task *t, struct gate_host *h);
 struct gate_host *task_host(const struct task *t);
-/* Keep the body (up to --max-size) for the fields made of it, and with
- * hash, its SHA-256 as it arrives. */
-void task_keep_body(struct task *t, bool hash);
+/* For the fields made of the body: with body, keep it (up to
+ * --max-size); with hash, its SHA-256 as it arrives. */
+void task_keep_body(struct task *t, bool body, bool hash);
 /* The hex SHA-256 of the last attempt's body ("" without hash). */
 void task_sha256(struct task *t, char hex[65]);
 /* --ordered: the task's place in the input. */
