@@ -192,7 +192,7 @@ sha256_file(const char *path)
 static char *
 sha256_curl(const char *url, bool decoded)
 {
-	char *cmd = fmt("curl -s --max-time 10 --noproxy '*' %s '%s'",
+	char *cmd = fmt("curl -sL --max-time 10 --noproxy '*' %s '%s'",
 	    decoded ? "--compressed" : "-H 'Accept-Encoding: gzip'", url);
 	char *h = sha256_of(cmd);
 
@@ -919,6 +919,47 @@ START_TEST(test_hash_matches_curl)
 }
 END_TEST
 
+/* Only the final response's body is hashed: not a redirect's, not that
+ * of an attempt that was retried (503 "flaky" twice, then 200 "ok"). */
+START_TEST(test_hash_final_response_only)
+{
+	const char *argv[] = { "--hash", "--retry-delay", "0.01", NULL };
+	char *list = NULL, *redir = server_url(srv, "/redirect/2");
+	char *flaky = server_url(srv, "/flaky/hash/2");
+	char *ok = server_url(srv, "/ok"), *h;
+	struct lines *lines;
+	struct run *run;
+	const cJSON *o;
+
+	if (!have("curl") || !have("sha256sum")) {
+		fprintf(stderr, "check_fields: test_hash_final_response_only "
+		    "skipped: no curl or sha256sum\n");
+		free(redir);
+		free(flaky);
+		free(ok);
+		return;
+	}
+	cat(&list, fmt("%s\n%s\n", redir, flaky));
+	run = scrape_list(list, &lines, argv);
+	ck_assert_int_eq(run->exit_status, 0);
+	o = lines_find(lines, redir);
+	h = sha256_curl(redir, true);
+	ck_assert_str_eq(jstr(o, "sha256"), h);
+	free(h);
+	o = lines_find(lines, flaky);
+	ck_assert_int_eq(jint(o, "attempts"), 3);
+	h = sha256_curl(ok, true);
+	ck_assert_str_eq(jstr(o, "sha256"), h);
+	free(h);
+	lines_free(lines);
+	run_free(run);
+	free(list);
+	free(redir);
+	free(flaky);
+	free(ok);
+}
+END_TEST
+
 /* ---- --store ---- */
 
 /*
@@ -1195,6 +1236,7 @@ main(void)
 	tcase_add_test(tc, test_max_size_edge);
 	tcase_add_test(tc, test_body_and_fields);
 	tcase_add_test(tc, test_hash_matches_curl);
+	tcase_add_test(tc, test_hash_final_response_only);
 	tcase_add_test(tc, test_same_name_across_options);
 	suite_add_tcase(suite, tc);
 
