@@ -411,12 +411,18 @@ struct server *
 server_start(void)
 {
 	const char *bin = bin_path("TESTSERVER_BIN", "./tests/testserver");
+	const char *srcdir = bin_path("SCRAPE_SRCDIR", ".");
+	char fixtures[PATH_MAX];
 	char *argv[] = { (char *)bin, (char *)"--max-seconds", (char *)"120",
-	    (char *)"--exit-on-stdin-eof", NULL };
+	    (char *)"--exit-on-stdin-eof", (char *)"--fixtures", fixtures,
+	    NULL };
 	struct server *s = xcalloc(1, sizeof(*s));
 	int ctl[2], out[2];
 	char line[64];
 	bool ok;
+
+	/* The pages of /fixture (tests/check_fields.c). */
+	snprintf(fixtures, sizeof(fixtures), "%s/tests/fixtures/html", srcdir);
 
 	signal(SIGPIPE, SIG_IGN);
 	xpipe(ctl);

@@ -31,8 +31,10 @@ struct server;
 
 /*
  * Start the binary named by $TESTSERVER_BIN (default ./tests/testserver)
- * with --max-seconds 120 --exit-on-stdin-eof, and wait (10 s at most) for
- * its port line. Aborts the test if it does not come up.
+ * with --max-seconds 120 --exit-on-stdin-eof and --fixtures
+ * $SCRAPE_SRCDIR/tests/fixtures/html (SCRAPE_SRCDIR default "."), and
+ * wait (10 s at most) for its port line. Aborts the test if it does not
+ * come up.
  */
 struct server	*server_start(void);
 

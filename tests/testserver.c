@@ -85,6 +85,19 @@
  *   rendless-*		"User-agent: *", "Disallow: /early", then letters
  *			(no newline) chunked until the client leaves
  *   anything else	404
+ *
+ * Pages for the extraction tests (tests/check_fields.c):
+ * /fixture/NAME	the file NAME of the --fixtures DIR, as it is on
+ *			disk, with the Content-Type its line in DIR/MANIFEST
+ *			gives; ?status=N answers with status N instead of
+ *			200 (a 404 page with a title).  404 for a NAME the
+ *			MANIFEST does not list.
+ * /fixture-gz/NAME	the same page gzip-encoded (Content-Encoding: gzip)
+ *			when the client accepts gzip, else as is.
+ * /json		a small application/json body.
+ * /sized/N		an HTML page of exactly N bytes (N >= SIZED_MIN):
+ *			<title>sized</title>, then padding, for the edge of
+ *			--max-size.
  */
 #define _GNU_SOURCE
 
@@ -157,6 +170,9 @@
 #define ROBOTS_BIN_LEN		(64 * 1024)
 #define ROBOTS_SLOW_MS		500
 #define ROBOTS_FILLER_LEN	64	/* rbig-*: one comment line */
+#define FIXTURES_MAX		64	/* lines of a fixtures MANIFEST */
+#define FIXTURE_MAX_LEN		(1024 * 1024)
+#define SIZED_MIN		64	/* /sized/N: the shortest page */
 
 /* A delayed or streamed HTTP answer that outlives its request callback. */
 struct job {
@@ -228,6 +244,12 @@ struct reqent {
 	struct reqent		*next;	/* hash chain */
 };
 
+/* A page of the --fixtures DIR: its file name and its Content-Type. */
+struct fixture {
+	char		*name;
+	char		*ctype;
+};
+
 /* An endpoint on one of the ports: its path prefix and its handler. */
 struct route {
 	const char	*prefix;
@@ -252,6 +274,9 @@ static struct {
 	const char		*tls_cert_out;
 	bool			 exit_on_stdin_eof;
 	bool			 verbose;
+	const char		*fixtures_dir;	/* --fixtures */
+	struct fixture		 fixtures[FIXTURES_MAX];
+	size_t			 nfixtures;
 
 	long			 requests;
 	long			 inflight;
@@ -288,6 +313,7 @@ static struct {
 } S;
 
 static void	raw_free(struct rawconn *);
+static long	query_long(struct evhttp_request *, const char *);
 
 /* Print a message on standard error, prefixed with the program name. */
 static void __attribute__((format(printf, 1, 2)))
@@ -1283,6 +1309,148 @@ h_html(struct evhttp_request *req, const char *rest)
 	reply(req, 200, "text/html; charset=utf-8", body, sizeof(body) - 1);
 }
 
+/* The fixture named name, or NULL: only names the MANIFEST lists are
+ * served, so no path can reach outside DIR. */
+static const struct fixture *
+fixture_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < S.nfixtures; i++)
+		if (strcmp(S.fixtures[i].name, name) == 0)
+			return &S.fixtures[i];
+	return NULL;
+}
+
+/* Read a fixture file whole; NULL if it cannot be read. */
+static char *
+fixture_read(const struct fixture *f, size_t *len)
+{
+	char path[PATH_MAX];
+	char *body;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", S.fixtures_dir, f->name);
+	if ((fp = fopen(path, "rb")) == NULL)
+		return NULL;
+	body = xmalloc(FIXTURE_MAX_LEN);
+	*len = fread(body, 1, FIXTURE_MAX_LEN, fp);
+	if (ferror(fp) || !feof(fp)) {
+		fclose(fp);
+		free(body);
+		return NULL;
+	}
+	fclose(fp);
+	return body;
+}
+
+/* len bytes gzip-compressed (a gzip wrapper, as Content-Encoding wants),
+ * malloc'd, its length in *outlen. */
+static unsigned char *
+gzip_bytes(const void *p, size_t len, size_t *outlen)
+{
+	unsigned char *out;
+	uLong bound;
+	z_stream z;
+
+	memset(&z, 0, sizeof(z));
+	/* windowBits 15 + 16: a gzip wrapper rather than zlib's. */
+	if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 31, 8,
+	    Z_DEFAULT_STRATEGY) != Z_OK)
+		die("deflateInit2 failed");
+	bound = deflateBound(&z, len) + 32;
+	out = xmalloc(bound);
+	z.next_in = (Bytef *)p;
+	z.avail_in = len;
+	z.next_out = out;
+	z.avail_out = bound;
+	if (deflate(&z, Z_FINISH) != Z_STREAM_END)
+		die("deflate failed");
+	*outlen = z.total_out;
+	deflateEnd(&z);
+	return out;
+}
+
+/* /fixture/NAME and /fixture-gz/NAME. */
+static void
+fixture_reply(struct evhttp_request *req, const char *rest, bool gz)
+{
+	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+	const char *ae = evhttp_find_header(in, "Accept-Encoding");
+	const struct fixture *f = fixture_find(rest);
+	long status = query_long(req, "status");
+	unsigned char *z;
+	size_t len, zlen;
+	char *body;
+
+	if (f == NULL || (body = fixture_read(f, &len)) == NULL) {
+		reply_text(req, 404, "no such fixture\n");
+		return;
+	}
+	if (status < 100 || status > 999)
+		status = 200;
+	if (gz) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Vary", "Accept-Encoding");
+	}
+	if (gz && ae != NULL && strcasestr(ae, "gzip") != NULL) {
+		z = gzip_bytes(body, len, &zlen);
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Encoding", "gzip");
+		reply(req, (int)status, f->ctype, z, zlen);
+		free(z);
+	} else
+		reply(req, (int)status, f->ctype, body, len);
+	free(body);
+}
+
+static void
+h_fixture(struct evhttp_request *req, const char *rest)
+{
+	fixture_reply(req, rest, false);
+}
+
+static void
+h_fixture_gz(struct evhttp_request *req, const char *rest)
+{
+	fixture_reply(req, rest, true);
+}
+
+/* /json: a body that is not HTML, with text a --regex can find. */
+static void
+h_json(struct evhttp_request *req, const char *rest)
+{
+	static const char body[] =
+	    "{\"title\":\"<title>not a title</title>\","
+	    "\"contact\":\"sales@example.com\","
+	    "\"link\":\"<a href=/no>no</a>\"}\n";
+
+	reply(req, 200, "application/json", body, sizeof(body) - 1);
+}
+
+/* /sized/N: an HTML page of exactly N bytes. */
+static void
+h_sized(struct evhttp_request *req, const char *rest)
+{
+	static const char head[] =
+	    "<html><head><title>sized</title></head><body><p>";
+	static const char tail[] = "</p></body></html>\n";
+	size_t hl = sizeof(head) - 1, tl = sizeof(tail) - 1;
+	char *body;
+	long n;
+
+	if (!seg_long(&rest, SIZED_MIN, 64L * 1024 * 1024, &n)) {
+		reply_text(req, 400, "bad size\n");
+		return;
+	}
+	body = xmalloc((size_t)n);
+	memcpy(body, head, hl);
+	memset(body + hl, 'x', (size_t)n - hl - tl);
+	memcpy(body + n - tl, tail, tl);
+	reply(req, 200, "text/html", body, (size_t)n);
+	free(body);
+}
+
 /* /headers: echo the request headers, in the order received. */
 static void
 h_headers(struct evhttp_request *req, const char *rest)
@@ -1658,6 +1826,10 @@ static const struct route http_routes[] = {
 	{ "/binary", h_binary },
 	{ "/utf8", h_utf8 },
 	{ "/html", h_html },
+	{ "/fixture", h_fixture },
+	{ "/fixture-gz", h_fixture_gz },
+	{ "/json", h_json },
+	{ "/sized", h_sized },
 	{ "/headers", h_headers },
 	{ "/echo", h_echo },
 	{ "/cap", h_cap },
@@ -2438,28 +2610,53 @@ static void
 gzip_setup(void)
 {
 	size_t linelen = strlen(GZIP_LINE), i;
-	z_stream z;
-	uLong bound;
 
 	S.plain_len = linelen * GZIP_REPEAT;
 	S.plain = xmalloc(S.plain_len);
 	for (i = 0; i < GZIP_REPEAT; i++)
 		memcpy(S.plain + i * linelen, GZIP_LINE, linelen);
-	memset(&z, 0, sizeof(z));
-	/* windowBits 15 + 16: a gzip wrapper rather than zlib's. */
-	if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 31, 8,
-	    Z_DEFAULT_STRATEGY) != Z_OK)
-		die("deflateInit2 failed");
-	bound = deflateBound(&z, S.plain_len) + 32;
-	S.gz = xmalloc(bound);
-	z.next_in = (Bytef *)S.plain;
-	z.avail_in = S.plain_len;
-	z.next_out = S.gz;
-	z.avail_out = bound;
-	if (deflate(&z, Z_FINISH) != Z_STREAM_END)
-		die("deflate failed");
-	S.gz_len = z.total_out;
-	deflateEnd(&z);
+	S.gz = gzip_bytes(S.plain, S.plain_len, &S.gz_len);
+}
+
+/*
+ * Read DIR/MANIFEST of --fixtures DIR: lines "file<TAB>Content-Type<TAB>
+ * ...", '#' comments and blank lines skipped.  A DIR without one serves
+ * no fixture (every /fixture is 404), so that suites that need none do
+ * not depend on it.
+ */
+static void
+fixtures_setup(void)
+{
+	char path[PATH_MAX], *line = NULL, *tab, *end;
+	size_t cap = 0;
+	FILE *fp;
+
+	if (S.fixtures_dir == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/MANIFEST", S.fixtures_dir);
+	if ((fp = fopen(path, "r")) == NULL) {
+		warnx_("%s: %s; no fixtures served", path, strerror(errno));
+		return;
+	}
+	while (getline(&line, &cap, fp) > 0 && S.nfixtures < FIXTURES_MAX) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0' || line[0] == '#' ||
+		    (tab = strchr(line, '\t')) == NULL)
+			continue;
+		*tab++ = '\0';
+		if ((end = strchr(tab, '\t')) != NULL)
+			*end = '\0';
+		if (strchr(line, '/') != NULL)
+			continue;
+		S.fixtures[S.nfixtures].name = strdup(line);
+		S.fixtures[S.nfixtures].ctype = strdup(tab);
+		if (S.fixtures[S.nfixtures].name == NULL ||
+		    S.fixtures[S.nfixtures].ctype == NULL)
+			die("out of memory");
+		S.nfixtures++;
+	}
+	free(line);
+	fclose(fp);
 }
 
 /* Fill the static runs of bytes the big bodies are cut from. */
@@ -2522,7 +2719,7 @@ usage(int status)
 {
 	fprintf(status ? stderr : stdout, "usage: testserver "
 	    "[--max-seconds N] [--exit-on-stdin-eof] [--tls-cert-out FILE]"
-	    " [--verbose] [--bind IPV4]\n");
+	    " [--verbose] [--bind IPV4] [--fixtures DIR]\n");
 	exit(status);
 }
 
@@ -2547,6 +2744,8 @@ parse_args(int argc, char **argv)
 			S.tls_cert_out = argv[++i];
 		else if (strcmp(argv[i], "--verbose") == 0)
 			S.verbose = true;
+		else if (strcmp(argv[i], "--fixtures") == 0 && i + 1 < argc)
+			S.fixtures_dir = argv[++i];
 		/* Only for a test host in a network namespace of the test's
 		 * own: nothing else may be listened on or reached. */
 		else if (strcmp(argv[i], "--bind") == 0 && i + 1 < argc) {
@@ -2603,6 +2802,10 @@ teardown(void)
 	}
 	free(S.gz);
 	free(S.plain);
+	for (i = 0; i < S.nfixtures; i++) {
+		free(S.fixtures[i].name);
+		free(S.fixtures[i].ctype);
+	}
 	SSL_CTX_free(S.ssl_ctx);
 	X509_free(S.tls_cert);
 	EVP_PKEY_free(S.tls_key);
@@ -2621,6 +2824,7 @@ main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &S.start);
 	pattern_setup();
 	gzip_setup();
+	fixtures_setup();
 	robots_setup();
 	/* A precise clock, so that /delay/MS never answers early by the
 	 * clients' clock (libevent's default on Linux ticks coarsely). */
