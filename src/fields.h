@@ -33,7 +33,8 @@ bool fields_want_hash(const struct fields *f);
  * response (ok or an HTTP status), so its body can be read. */
 struct fields_input {
 	bool complete;
-	const char *body;
+	uint64_t bytes;             /* body bytes received */
+	const char *body;           /* kept, when fields_want_body */
 	size_t len;
 	const char *content_type;   /* NULL: none */
 	const char *final_url;

@@ -140,7 +140,7 @@ bool
 fieldset_make(struct fieldset *f, const struct fields_input *in,
     struct buf *out, char *err, size_t errlen)
 {
-	bool body = in->complete && in->len > 0;
+	bool body = in->complete && in->bytes > 0;
 	char rel[STORE_PATH_MAX], why[512];
 
 	if (f->extractor != NULL)

@@ -25,7 +25,7 @@ bool fieldset_make(struct fieldset *f, const struct fields_input *in,
 
 /* Bumped whenever struct options, struct fields_input or these calls
  * change, so that a binary never runs with a module built for another. */
-#define FIELDS_MODULE_VERSION 1
+#define FIELDS_MODULE_VERSION 2
 
 /* The module's one exported symbol. */
 struct fields_module {

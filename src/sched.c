@@ -148,6 +148,7 @@ sched_make_fields(struct sched *s, struct task *t, struct result *r)
 
 	task_sha256(t, hex);
 	in.complete = r->kind == ERR_NONE || r->kind == ERR_HTTP;
+	in.bytes = r->bytes;
 	in.body = task_body(t, &in.len);
 	in.content_type = r->content_type;
 	in.final_url = r->final_url;
