@@ -212,6 +212,13 @@ shard_init(struct shard *shard, struct loop *loop, long max_connects)
 	    loop_timer_update_cb);
 	curl_multi_setopt(shard->multi, CURLMOPT_TIMERDATA, shard);
 	curl_multi_setopt(shard->multi, CURLMOPT_MAXCONNECTS, max_connects);
+	/* libcurl 7.88 closes at most one idle connection as a transfer
+	 * ends, so over many hosts, connections that will never be reused
+	 * piled up to twice the shard's transfers, past the descriptors
+	 * main.c keeps for -c.  A cap on all of them makes it close idle
+	 * ones before it opens more. */
+	curl_multi_setopt(shard->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    max_connects);
 }
 
 struct loop *
