@@ -27,6 +27,24 @@ Then it asserts:
   * the test server: still running, counted one request per attempt,
     idle again afterwards, and exits cleanly on SIGTERM.
 
+With --hosts N the URLs are spread over N host names, URL i on
+h<i mod N>.localhost (libcurl resolves every *.localhost name to
+127.0.0.1 itself, so these are N distinct hosts for scrape, all served by
+the one test server, raw port included), and --scrape-args adds scrape
+options such as "--per-host 4 --adaptive --breaker 20/5". Then also:
+  * circuit_open only where the breaker could legitimately open: a host
+    whose URLs cannot make N failed attempts in all (see breaker_risk)
+    must never open, and a URL of a host that could ends as its class
+    says or as circuit_open, the latter only if the report names the
+    host as opened;
+  * the report's hosts array: only our hosts; circuit_open_urls equal to
+    the host's circuit_open lines; with --adaptive, a lowest_limit below
+    the start for exactly the hosts that saw a 503 or a timeout (the
+    classes that push back), and none without it;
+  * per host, from the test server (which tells hosts apart by the Host
+    header): one HTTP request per HTTP attempt of the host's URLs, and,
+    with --per-host K, never more than K of them in flight at once.
+
 Only the Python 3 standard library is used. Every child is stopped by
 PID, every wait is bounded. Exit status: 0 PASS, 1 FAIL, 2 usage or
 setup error. The work directory (URLs, lines, report, stderr, samples)
@@ -40,6 +58,7 @@ import os
 import random
 import re
 import select
+import shlex
 import shutil
 import signal
 import subprocess
@@ -102,6 +121,16 @@ def parse_args():
                    help="last-tenth RSS max / first-tenth max (1.2)")
     p.add_argument("--rss-slack-kb", type=int, default=2048,
                    help="plus this many KiB (default 2048)")
+    p.add_argument("--hosts", type=int, default=0,
+                   help="spread the URLs over this many host names "
+                        "h<i>.localhost, URL i on host i mod N (default "
+                        "0: every URL on 127.0.0.1)")
+    p.add_argument("--scrape-args", default="",
+                   help="more scrape options, one shell-quoted string "
+                        "(e.g. \"--per-host 4 --adaptive --breaker 20/5\")")
+    p.add_argument("--inflight-slack", type=int, default=0,
+                   help="with --per-host K, a host's requests the test "
+                        "server may see in flight beyond K (default 0)")
     p.add_argument("--workdir", default=None,
                    help="work directory (default: a new one in $TMPDIR)")
     p.add_argument("--keep", action="store_true",
@@ -109,6 +138,28 @@ def parse_args():
     a = p.parse_args()
     if a.urls < 1 or a.concurrency < 1 or a.interval <= 0:
         p.error("--urls, --concurrency and --interval must be positive")
+    if a.hosts < 0:
+        p.error("--hosts must be 0 or more")
+    try:
+        a.extra = shlex.split(a.scrape_args)
+    except ValueError as e:
+        p.error("--scrape-args: %s" % e)
+    a.per_host = a.breaker = None
+    a.adaptive = False
+    it = iter(a.extra)
+    for opt in it:
+        name, eq, val = opt.partition("=")
+        if name in ("--per-host", "--breaker") and not eq:
+            val = next(it, "")
+        try:
+            if name == "--per-host":
+                a.per_host = int(val)
+            elif name == "--breaker":
+                a.breaker = int(val.split("/")[0])
+        except ValueError:
+            p.error("--scrape-args: bad %s %r" % (name, val))
+        if opt == "--adaptive":
+            a.adaptive = True
     if a.timeout <= 0:
         a.timeout = 120 + a.urls / 200.0
     return a
@@ -181,15 +232,25 @@ def proc_sample(pid):
         return None
 
 
-def make_urls(path, n, seed, http_port, raw_port):
-    """Write n URLs to path; return {url: class}."""
+def host_name(i, nhosts):
+    """The host of URL i: 127.0.0.1, or h<i mod N>.localhost."""
+    return "h%d.localhost" % (i % nhosts) if nhosts else "127.0.0.1"
+
+
+def make_urls(path, n, seed, http_port, raw_port, nhosts=0):
+    """Write n URLs to path; return ({url: class}, {url: host}).
+    The classes do not depend on nhosts: the same seed places the same
+    faults at the same indexes whatever the hosts."""
     rnd = random.Random(seed)
-    http = "http://127.0.0.1:%d" % http_port
-    raw = "http://127.0.0.1:%d" % raw_port
     classes = {}
+    hosts = {}
     with open(path, "w") as f:
-        f.write("# scrape soak: %d URLs, seed %d\n" % (n, seed))
+        f.write("# scrape soak: %d URLs, seed %d, %d hosts\n"
+                % (n, seed, nhosts))
         for i in range(n):
+            host = host_name(i, nhosts)
+            http = "http://%s:%d" % (host, http_port)
+            raw = "http://%s:%d" % (host, raw_port)
             x = rnd.random()
             cls = "ok"
             for name, share in FAULTS:
@@ -208,14 +269,51 @@ def make_urls(path, n, seed, http_port, raw_port):
             else:
                 url = "%s/delay/3000/%d" % (http, i)
             classes[url] = cls
+            hosts[url] = host
             f.write(url + "\n")
-    return classes
+    return classes, hosts
 
 
-def server_stats(port):
-    """GET /stats from the test server (no proxy, 10 s limit)."""
+# Failed attempts (for --breaker: a transport failure or a 408, 429,
+# 5xx status) each class makes with -r 1, and whether it pushes back
+# (for --adaptive: a 429 or 503, or a timeout).
+FAILED_ATTEMPTS = {"ok": 0, "flaky": 1, "http503": 2, "reset": 2,
+                   "timeout": 2}
+PUSHES_BACK = {"flaky", "http503", "timeout"}
+
+
+def breaker_risk(classes, hosts, threshold):
+    """The hosts whose circuit may legitimately open under --breaker
+    THRESHOLD: {host: failed attempts its URLs make in all}.
+
+    A circuit opens after THRESHOLD failed attempts in a row on one host,
+    so a host whose URLs make fewer than THRESHOLD failed attempts in all
+    can never open, whatever the order they finish in. With -r 1 a URL
+    makes at most 2 (FAILED_ATTEMPTS); with ~5% faults the failed attempts
+    of a host of m URLs add up to 0.085 m on average, and the chance that
+    one host reaches 20 is (exact convolution of the per-URL law):
+        m = 20:  4.8e-10    m = 25: 8.0e-9    m = 50: 1.5e-5
+        m = 100: 6.2e-3     m = 200: 0.31
+    so with 20 URLs a host (e.g. 100000 URLs over 5000 hosts) every run
+    has all hosts safe with probability 1 - 2.4e-6, and the check is
+    exact: no circuit_open at all. Reaching THRESHOLD in all is not yet
+    THRESHOLD in a row (any success in between resets the count), so a
+    host listed here still almost never opens; if it does, its URLs may
+    end circuit_open, and the report must say so."""
+    if not threshold:
+        return {}
+    failed = collections.Counter()
+    for url, cls in classes.items():
+        failed[hosts[url]] += FAILED_ATTEMPTS[cls]
+    return {h: k for h, k in failed.items() if k >= threshold}
+
+
+def server_stats(port, path="/stats"):
+    """GET path (/stats, /stats/host/NAME) from the test server (no
+    proxy, 10 s limit)."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open("http://127.0.0.1:%d/stats" % port, timeout=10) as r:
+    with opener.open("http://127.0.0.1:%d%s" % (port, path),
+                     timeout=10) as r:
         return json.loads(r.read().decode())
 
 
@@ -226,7 +324,7 @@ def run_scrape(a, urlfile, workdir):
     rep_path = os.path.join(workdir, "report.json")
     argv = [a.scrape, "-c", str(a.concurrency), "-r", "1",
             "--retry-delay", "0.01", "-t", "1", "--no-progress",
-            "--report", rep_path, urlfile]
+            "--report", rep_path] + a.extra + [urlfile]
     log("running: " + " ".join(argv))
     samples = []            # (t, done, nfd, rss_kb)
     done = 0
@@ -287,8 +385,10 @@ def run_scrape(a, urlfile, workdir):
             "out": out_path, "err": err_path, "report": rep_path}
 
 
-def check_lines(path, classes, problems):
-    """Check the result lines; return the per-URL results and counts."""
+def check_lines(path, classes, problems, may_open=lambda url: False):
+    """Check the result lines; return the per-URL results and counts.
+    A URL for which may_open(url) holds may also end circuit_open, after
+    no more attempts than its class makes."""
     seen = {}
     bad_json = 0
     dup = collections.Counter()
@@ -330,7 +430,10 @@ def check_lines(path, classes, problems):
             e_ok, e_kind, e_status, e_att = EXPECT[cls]
             got = (obj["ok"], err.get("kind") if isinstance(err, dict)
                    else None, obj["status"], obj["attempts"])
-            if got != (e_ok, e_kind, e_status, e_att):
+            if got != (e_ok, e_kind, e_status, e_att) and not (
+                    got[0] is False and got[1] == "circuit_open"
+                    and isinstance(got[3], int) and 0 <= got[3] <= e_att
+                    and may_open(url)):
                 wrong[cls].append("%s: got ok=%s kind=%s status=%s "
                                   "attempts=%s" % ((url,) + got))
     if bad_json:
@@ -419,11 +522,117 @@ def check_report(rep_path, err_path, seen, problems):
     return mine, kinds
 
 
+def report_hosts(rep_path):
+    """The --report document's hosts array, or None."""
+    try:
+        with open(rep_path, "rb") as f:
+            h = json.loads(f.read().decode("utf-8")).get("hosts")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return h if isinstance(h, list) else None
+
+
+def check_hosts(a, rep_hosts, classes, hosts, seen, risky, problems):
+    """The report's hosts array against the URL classes and the lines."""
+    if rep_hosts is None:
+        problems.append("the --report document has no hosts array (the "
+                        "host options are on)")
+        return
+    ours = set(hosts.values())
+    opened_lines = collections.Counter(
+        hosts[u] for u, o in seen.items()
+        if isinstance(o["error"], dict)
+        and o["error"].get("kind") == "circuit_open")
+    named = {}
+    for e in rep_hosts:
+        h = e.get("host") if isinstance(e, dict) else None
+        if h not in ours:
+            problems.append("report hosts names %r, not one of ours" % (e,))
+            continue
+        if h in named:
+            problems.append("report hosts names %s twice" % h)
+        named[h] = e
+    start = a.per_host or a.concurrency
+    bad = collections.defaultdict(list)
+    for h, e in named.items():
+        if e.get("circuit_open_urls") != opened_lines.get(h, 0):
+            bad["circuit_open_urls"].append(
+                "%s: report %r, lines %d" % (h, e.get("circuit_open_urls"),
+                                             opened_lines.get(h, 0)))
+        if e.get("circuit_opened") and h not in risky:
+            bad["opened though it could not"].append(
+                "%s: circuit_opened %r" % (h, e.get("circuit_opened")))
+        low = e.get("lowest_limit")
+        if low is not None and not (a.adaptive and isinstance(low, int)
+                                    and 1 <= low <= start // 2):
+            bad["lowest_limit"].append("%s: %r (start %d)" % (h, low,
+                                                              start))
+    for h, k in opened_lines.items():
+        if h not in named:
+            bad["circuit_open lines, not in the report"].append(
+                "%s: %d URLs" % (h, k))
+    if a.adaptive:
+        # The first pushback always halves the limit (nothing was cut
+        # before it), and nothing else ever does; a host whose circuit
+        # opened may have had its 503s and timeouts end circuit_open
+        # before their attempt, so it is left out.
+        pushed = {hosts[u] for u, c in classes.items() if c in PUSHES_BACK}
+        cut = {h for h, e in named.items()
+               if e.get("lowest_limit") is not None}
+        opened = {h for h, e in named.items() if e.get("circuit_opened")}
+        for h in sorted((pushed ^ cut) - opened):
+            bad["lowest_limit set iff a 503 or timeout"].append(
+                "%s: lowest_limit %r, %s" % (
+                    h, named.get(h, {}).get("lowest_limit"),
+                    "pushed back" if h in pushed else "never pushed back"))
+    for what, items in sorted(bad.items()):
+        problems.append("report hosts, %s: %d hosts, e.g.:\n    %s"
+                        % (what, len(items), "\n    ".join(items[:3])))
+
+
+def check_server_hosts(a, port, hosts, seen, problems):
+    """Per host, the test server's counters: one HTTP request per HTTP
+    attempt (the raw port has no per-host counters), and with --per-host
+    K at most K in flight (plus --inflight-slack). Returns the largest
+    max_inflight of any host."""
+    attempts = collections.Counter()
+    for u, o in seen.items():
+        if "/reset/" not in u and isinstance(o["attempts"], int):
+            attempts[hosts[u]] += o["attempts"]
+    worst = 0
+    bad = collections.defaultdict(list)
+    for h in sorted(set(hosts.values())):
+        st = server_stats(port, "/stats/host/" + h)
+        worst = max(worst, st["max_inflight"])
+        if st["requests"] != attempts[h]:
+            bad["requests"].append("%s: server %d, lines %d HTTP attempts"
+                                   % (h, st["requests"], attempts[h]))
+        if a.per_host and st["max_inflight"] > a.per_host + a.inflight_slack:
+            bad["max_inflight over --per-host %d" % a.per_host].append(
+                "%s: %d" % (h, st["max_inflight"]))
+    for what, items in sorted(bad.items()):
+        problems.append("test server per host, %s: %d hosts, e.g.:\n    %s"
+                        % (what, len(items), "\n    ".join(items[:3])))
+    return worst
+
+
 def tenth_max(samples, n, which):
     """Max of field `which` (2 fds, 3 rss) over the first and last tenth
     of the URLs done (the last tenth runs until the process exits). The
     first tenth ends with the first sample past it: in a short run the
-    whole first tenth may fall between the start and the next sample."""
+    whole first tenth may fall between the start and the next sample.
+
+    With the host options, scrape holds up to --lookahead (10000) URLs
+    read ahead in its host queues. That does not make the first tenth
+    an unfair baseline: reading only pauses at the bound, so by the time
+    the first n/10 URLs are done scrape has read min(n, n/10 + lookahead)
+    and the queues are as full as they ever get; in the last tenth the
+    input is at its end and they drain. State kept per host (the gate's
+    hosts, libcurl's DNS cache, the summary's notes on hosts) is there in
+    both tenths as long as every host has appeared in the first one,
+    which the round-robin placement of --hosts N guarantees for
+    N <= n/10 (main warns otherwise). So the same bound holds, unchanged:
+    growth beyond it is memory that grows with the URLs done, a leak."""
     lo = []
     for s in samples:
         lo.append(s[which])
@@ -459,11 +668,25 @@ def main():
         # "HTTP_PORT RAW_PORT ...": more fields may follow (TLS port).
         http_port, raw_port = (int(x) for x in first.split()[:2])
         urlfile = os.path.join(workdir, "urls.txt")
-        classes = make_urls(urlfile, a.urls, a.seed, http_port, raw_port)
+        classes, hosts = make_urls(urlfile, a.urls, a.seed, http_port,
+                                   raw_port, a.hosts)
         mix = collections.Counter(classes.values())
         log("%d URLs (%s), -c %d, test server on ports %d/%d, work dir %s"
             % (a.urls, ", ".join("%s %d" % kv for kv in sorted(mix.items())),
                a.concurrency, http_port, raw_port, workdir))
+        if a.hosts > a.urls // 10:
+            log("warning: %d hosts > a tenth of the URLs: some hosts first "
+                "appear after the first tenth, so per-host state may "
+                "legitimately grow past the RSS baseline" % a.hosts)
+        risky = breaker_risk(classes, hosts, a.breaker)
+        if a.hosts:
+            log("%d hosts; %s" % (
+                len(set(hosts.values())),
+                "--breaker %d: %d hosts could open (%s)" % (
+                    a.breaker, len(risky), ", ".join(
+                        "%s %d failed attempts" % kv
+                        for kv in sorted(risky.items())[:5]) or "none")
+                if a.breaker else "no --breaker"))
 
         r = run_scrape(a, urlfile, workdir)
         if r["timed_out"]:
@@ -475,8 +698,15 @@ def main():
             problems.append("scrape exit status %s, expected %d"
                             % (r["status"], want_status))
 
-        seen = check_lines(r["out"], classes, problems)
+        host_opts = bool(a.per_host or a.breaker or a.adaptive)
+        rep_hosts = report_hosts(r["report"]) if host_opts else None
+        opened = {e.get("host") for e in rep_hosts or ()
+                  if isinstance(e, dict) and e.get("circuit_opened")}
+        seen = check_lines(r["out"], classes, problems,
+                           lambda u: hosts[u] in risky and hosts[u] in opened)
         mine, kinds = check_report(r["report"], r["err"], seen, problems)
+        if host_opts:
+            check_hosts(a, rep_hosts, classes, hosts, seen, risky, problems)
 
         # Descriptors and memory.
         smp = r["samples"]
@@ -512,6 +742,7 @@ def main():
 
         # The server: alive, one request per attempt, idle again.
         srv = None
+        host_inflight = None
         if server.poll() is not None:
             problems.append("the test server died during the run "
                             "(status %s)" % server.returncode)
@@ -533,6 +764,9 @@ def main():
                     problems.append("test server counted %d requests, the "
                                     "lines %d attempts"
                                     % (srv["requests"], attempts))
+                if a.hosts and not r["timed_out"]:
+                    host_inflight = check_server_hosts(a, http_port, hosts,
+                                                       seen, problems)
             except (OSError, ValueError, KeyError) as e:
                 problems.append("test server /stats failed: %s" % e)
             srv_sample = proc_sample(server.pid)
@@ -549,6 +783,23 @@ def main():
         print("  URLs              %d (-c %d; %s)" % (
             a.urls, a.concurrency,
             ", ".join("%s %d" % kv for kv in sorted(mix.items()))))
+        if a.hosts or a.extra:
+            print("  hosts             %d%s%s" % (
+                len(set(hosts.values())),
+                "; scrape " + " ".join(a.extra) if a.extra else "",
+                "; max in flight on one host %d" % host_inflight
+                if host_inflight is not None else ""))
+        if host_opts and rep_hosts is not None:
+            print("  report hosts      %d named: %d cut by --adaptive "
+                  "(lowest %s), %d opened, %d circuit_open URLs" % (
+                      len(rep_hosts),
+                      sum(1 for e in rep_hosts if e.get("lowest_limit")),
+                      dict(sorted(collections.Counter(
+                          e.get("lowest_limit") for e in rep_hosts
+                          if e.get("lowest_limit")).items())),
+                      sum(1 for e in rep_hosts if e.get("circuit_opened")),
+                      sum(e.get("circuit_open_urls") or 0
+                          for e in rep_hosts)))
         print("  lines             %d; ok %d, failed %d (%s), retries %d"
               % (r["done"], mine["ok"], mine["failed"],
                  ", ".join("%s %d" % kv for kv in sorted(kinds.items()))
