@@ -42,6 +42,16 @@
 
 /* ---- Helpers ---- */
 
+/* Whether scrape runs under a wrapper (make check-valgrind sets
+ * SCRAPE_REAL_BIN): valgrind's start-up and first-run costs shift
+ * arrival times by up to ~100 ms, so gaps between arrivals say nothing
+ * about pacing there; make check and the sanitizer run check them. */
+static bool
+under_wrapper(void)
+{
+	return getenv("SCRAPE_REAL_BIN") != NULL;
+}
+
 /* Seconds on the monotonic clock. */
 static double
 mono(void)
@@ -154,6 +164,8 @@ assert_gaps(const double *a, size_t from, size_t n, double min_ms,
 {
 	size_t i;
 
+	if (under_wrapper())
+		return;
 	for (i = from + 1; i < n; i++) {
 		double want = min_ms - ARRIVAL_JITTER_MS -
 		    (i == 1 ? FIRST_REQUEST_MS : 0);
@@ -170,6 +182,8 @@ static void
 assert_merged_gaps(const double *a, size_t n, const double *firsts,
     size_t nfirsts, double min_ms, const char *what)
 {
+	if (under_wrapper())
+		return;
 	for (size_t i = 1; i < n; i++) {
 		bool first = false;
 
@@ -1514,7 +1528,17 @@ START_TEST(test_lookahead_bounds_reading)
 	for (k = 0; k < 2; k++) {
 		p = proc_start(argv[k], true);
 		proc_write_stdin(p, input, total);
+		/* The second starts from scrape's first request: under
+		 * valgrind it takes over a second to get there. */
+		for (double end = mono() + 10; k == 1 && mono() < end &&
+		    server_host_stat(srv, "h1.localhost", "requests") < 1; )
+			pump(p, 0.02);
 		pump(p, 1.0);
+		/* The control: unbounded, it reads everything (valgrind
+		 * reads 4 MB more slowly than in a second). */
+		for (double end = mono() + 10; k == 1 && mono() < end &&
+		    proc_stdin_pending(p) > 0; )
+			pump(p, 0.05);
 		taken = total - proc_stdin_pending(p);
 		if (k == 0)
 			ck_assert_msg(taken < 512 * 1024,

@@ -137,6 +137,21 @@ pump(struct proc *p, double secs)
 	proc_wait_stdout_lines(p, INT_MAX, secs);
 }
 
+/* Keep the pipes moving until host (NULL: any) has had a request, 10 s
+ * at most: the timed windows below start from there, not from the
+ * spawn, as scrape under valgrind takes over a second to start. */
+static void
+pump_until_started(struct proc *p, const char *host)
+{
+	double end = mono() + 10;
+
+	while ((host != NULL ? server_host_stat(srv, host, "requests") :
+	    server_stat(srv, "requests")) < 1) {
+		ck_assert_msg(mono() < end, "scrape made no request in 10 s");
+		pump(p, 0.02);
+	}
+}
+
 /* The lines are exactly the URLs urls[0..n), in that order. */
 static void
 assert_in_order(const struct lines *lines, char **urls, size_t n)
@@ -340,6 +355,7 @@ START_TEST(test_shard_resume)
 	p = proc_start(argv, true);
 	proc_write_stdin(p, list, strlen(list));
 	proc_close_stdin(p);
+	pump_until_started(p, NULL);
 	pump(p, 0.8);
 	proc_kill(p, SIGINT);
 	run = proc_finish(p, 10);
@@ -507,6 +523,7 @@ START_TEST(test_ordered_streaming)
 	p = proc_start(argv, true);
 	t0 = mono();
 	proc_write_stdin(p, list, strlen(list));
+	pump_until_started(p, "h1.localhost");
 	/* The fast ones are done long before 1 s ... */
 	pump(p, 1.0);
 	ck_assert_int_eq(server_host_stat(srv, "h2.localhost", "requests"),
@@ -559,6 +576,7 @@ START_TEST(test_ordered_lookahead_bound)
 		cat(&list, fmt("%s\n", urls[i]));
 	p = proc_start(argv, true);
 	proc_write_stdin(p, list, strlen(list));
+	pump_until_started(p, "h1.localhost");
 	pump(p, 1.0);
 	seen = server_stat(srv, "requests");
 	ck_assert_msg(seen >= 2 && seen <= 5, "%ld requests while the first "
@@ -608,6 +626,7 @@ START_TEST(test_ordered_sigint)
 	p = proc_start(argv, true);
 	proc_write_stdin(p, list, strlen(list));
 	proc_close_stdin(p);
+	pump_until_started(p, "h1.localhost");
 	pump(p, 1.0);
 	ck_assert_int_eq(server_host_stat(srv, "h2.localhost", "requests"), 10);
 	ck_assert_int_eq(proc_nlines(p), 0);

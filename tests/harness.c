@@ -1085,14 +1085,39 @@ run_scrape(const char *stdin_data, size_t stdin_len, double timeout_s,
 	return proc_finish(p, timeout_s);
 }
 
+/* envp (NULL: none) plus the variables a wrapper that SCRAPE_BIN names
+ * reads (tests/soak/valgrind-scrape under make check-valgrind), which
+ * are set only then: without them the wrapper cannot find scrape. */
+static char **
+wrapper_env(char *const envp[])
+{
+	static const char *const keep[] = { "SCRAPE_REAL_BIN",
+	    "VALGRIND_WRAP_REAL", "VALGRIND_LOG_DIR", "VALGRIND",
+	    "VALGRIND_SUPP", "VALGRIND_FLAGS", "VALGRIND_NATIVE_NOFILE" };
+	size_t n = 0, j = 0, k;
+	char **env;
+
+	while (envp != NULL && envp[n] != NULL)
+		n++;
+	env = xcalloc(n + sizeof(keep) / sizeof(keep[0]) + 1, sizeof(*env));
+	for (k = 0; k < n; k++)
+		env[j++] = envp[k];
+	for (k = 0; k < sizeof(keep) / sizeof(keep[0]); k++)
+		for (char **e = environ; *e != NULL; e++)
+			if (env_is(*e, keep[k]))
+				env[j++] = *e;
+	env[j] = NULL;
+	return env;
+}
+
 struct run *
 run_scrape_env(const char *stdin_data, size_t stdin_len, double timeout_s,
     const char *const argv[], char *const envp[])
 {
-	static char *const empty[] = { NULL };
-	struct proc *p = proc_start_env(argv, stdin_data != NULL,
-	    envp != NULL ? envp : empty);
+	char **env = wrapper_env(envp);
+	struct proc *p = proc_start_env(argv, stdin_data != NULL, env);
 
+	free(env);
 	if (stdin_data != NULL)
 		obuf_append(&p->in, stdin_data, stdin_len);
 	return proc_finish(p, timeout_s);

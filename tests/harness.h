@@ -188,8 +188,9 @@ struct run	*run_scrape(const char *stdin_data, size_t stdin_len,
  * run_scrape() with exactly the environment envp (NULL: an empty one, as
  * under env -i): no variable of the test's is passed on and none is
  * added, not even the NO_PROXY of run_scrape() (an empty environment
- * names no proxy anyway). For what depends on the environment, such as
- * the locale.
+ * names no proxy anyway) -- except, under make check-valgrind, the
+ * SCRAPE_REAL_BIN and VALGRIND* variables its wrapper needs. For what
+ * depends on the environment, such as the locale.
  */
 struct run	*run_scrape_env(const char *stdin_data, size_t stdin_len,
 		    double timeout_s, const char *const argv[],

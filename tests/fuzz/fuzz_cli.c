@@ -26,22 +26,21 @@ in_args(const char *p, const char *storage, size_t len)
 }
 
 /* "NAME: takes no value" is for "--name=value" where the long option
- * takes no value: some argument must be one (NAME possibly abbreviated). */
+ * takes no value: some argument must be one (NAME possibly abbreviated).
+ * The flags are those of the option table, so new ones are known. */
 static bool
 has_flag_with_value(char **args, int n)
 {
-	static const char *const flags[] = { "quiet", "body", "insecure",
-	    "no-private", "progress", "no-progress", "help", "version",
-	    "adaptive", "robots", "ordered" };
-
 	for (int i = 1; i < n; i++) {
 		const char *a = args[i], *eq;
 
 		if (strncmp(a, "--", 2) != 0 || (eq = strchr(a, '=')) == NULL)
 			continue;
-		for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++)
-			if ((size_t)(eq - a - 2) <= strlen(flags[k]) &&
-			    strncmp(a + 2, flags[k], (size_t)(eq - a - 2)) == 0)
+		for (const struct cli_option *f = cli_options; f->name != NULL;
+		    f++)
+			if (f->arg == CLI_ARG_NONE &&
+			    (size_t)(eq - a - 2) <= strlen(f->name) &&
+			    strncmp(a + 2, f->name, (size_t)(eq - a - 2)) == 0)
 				return true;
 	}
 	return false;

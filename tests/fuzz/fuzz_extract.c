@@ -22,13 +22,14 @@
 
 static struct extractor *x;
 
-/* The media type, parameters and case aside, is one of the two. */
+/* The media type, parameters and case aside, is one of the two (leading
+ * white space skipped as src/extract.c does: HTML's, form feed too). */
 static bool
 is_html(const char *ct)
 {
 	size_t n;
 
-	ct += strspn(ct, " \t");
+	ct += strspn(ct, " \t\n\r\f");
 	n = strcspn(ct, "; \t");
 	return (n == 9 && strncasecmp(ct, "text/html", 9) == 0) ||
 	    (n == 21 && strncasecmp(ct, "application/xhtml+xml", 21) == 0);
