@@ -931,14 +931,26 @@ clean_href(struct resolver *r, const char *href)
 	}
 }
 
+/* Whether s is ASCII throughout. */
+static bool
+is_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	return true;
+}
+
 /* Resolve href against r->base into a new URL string (curl_free it);
- * NULL unless that gives an http(s) URL with a host.  url_parse makes an
- * IDN host ASCII, as it does for input lines. */
+ * NULL unless that gives an http(s) URL with a host.  The join is
+ * checked and finished in place: a page has hundreds of links, and
+ * parsing each again costs as much as the join.  Only an IDN host goes
+ * through url_parse, which makes it ASCII as it does for input lines. */
 static char *
 resolve(struct resolver *r, const char *href)
 {
 	CURLU *u, *v = NULL;
-	char *joined = NULL, *host = NULL, *url = NULL;
+	char *joined = NULL, *scheme = NULL, *host = NULL, *url = NULL;
 	char why[128];
 
 	clean_href(r, href);
@@ -947,18 +959,31 @@ resolve(struct resolver *r, const char *href)
 		return NULL;
 	if ((r->b.len > 0 &&
 	    curl_url_set(u, CURLUPART_URL, r->b.data, 0) != CURLUE_OK) ||
-	    curl_url_get(u, CURLUPART_URL, &joined, 0) != CURLUE_OK ||
-	    (v = url_parse(joined, why, sizeof why)) == NULL ||
-	    curl_url_get(v, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    host[0] == '\0')
 		goto out;
+	if (!is_ascii(host)) {
+		curl_free(host);
+		host = NULL;
+		if (curl_url_get(u, CURLUPART_URL, &joined, 0) != CURLUE_OK ||
+		    (v = url_parse(joined, why, sizeof why)) == NULL ||
+		    curl_url_get(v, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+			goto out;
+		curl_url_cleanup(u);
+		u = v;
+		v = NULL;
+	}
 	for (char *h = host; *h != '\0'; h++)
 		*h = (char)lower((unsigned char)*h);
-	if (curl_url_set(v, CURLUPART_HOST, host, 0) != CURLUE_OK ||
-	    curl_url_set(v, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
-	    curl_url_get(v, CURLUPART_URL, &url, CURLU_NO_DEFAULT_PORT) !=
+	if (curl_url_set(u, CURLUPART_HOST, host, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &url, CURLU_NO_DEFAULT_PORT) !=
 	    CURLUE_OK)
 		url = NULL;
 out:
+	curl_free(scheme);
 	curl_free(host);
 	curl_free(joined);
 	curl_url_cleanup(v);

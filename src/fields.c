@@ -56,8 +56,9 @@ fields_load(char *err, size_t errlen)
 		snprintf(path, sizeof path, "%s/%s", PKGLIBDIR,
 		    FIELDS_MODULE_NAME);
 	if ((dl = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL)
-		snprintf(err, errlen, "cannot load the extraction module: %s",
-		    dlerror());
+		snprintf(err, errlen, "cannot load the extraction module (make "
+		    "install puts it in %s; SCRAPE_FIELDS_MODULE names another "
+		    "one): %s", PKGLIBDIR, dlerror());
 	return dl;
 }
 
