@@ -75,37 +75,11 @@ static const char *const patterns[] = {
 
 /* ---- Helpers ---- */
 
-/* printf into a new string. */
-static char * __attribute__((format(printf, 1, 2)))
-fmt(const char *f, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, f);
-	if (vasprintf(&s, f, ap) < 0)
-		ck_abort_msg("out of memory");
-	va_end(ap);
-	return s;
-}
-
-/* Append more (freed) to *s. */
-static void
-cat(char **s, char *more)
-{
-	size_t a = *s != NULL ? strlen(*s) : 0, b = strlen(more);
-
-	*s = realloc(*s, a + b + 1);
-	ck_assert_ptr_nonnull(*s);
-	memcpy(*s + a, more, b + 1);
-	free(more);
-}
-
 /* "URL\n" of path on the test server. */
 static char *
 uline(const char *path)
 {
-	char *u = server_url(srv, path), *l = fmt("%s\n", u);
+	char *u = server_url(srv, path), *l = xasprintf("%s\n", u);
 
 	free(u);
 	return l;
@@ -122,7 +96,7 @@ srcdir(void)
 static char *
 fixture_path(const char *name)
 {
-	return fmt("%s/tests/fixtures/html/%s", srcdir(), name);
+	return xasprintf("%s/tests/fixtures/html/%s", srcdir(), name);
 }
 
 /* The whole output of a shell command (NUL-terminated), its exit status
@@ -155,7 +129,7 @@ sh(const char *cmd, int *status)
 static bool
 have(const char *tool)
 {
-	char *cmd = fmt("command -v %s >/dev/null 2>&1", tool);
+	char *cmd = xasprintf("command -v %s >/dev/null 2>&1", tool);
 	int st;
 
 	free(sh(cmd, &st));
@@ -168,7 +142,7 @@ have(const char *tool)
 static char *
 sha256_of(const char *producer)
 {
-	char *cmd = fmt("%s | sha256sum", producer), *out;
+	char *cmd = xasprintf("%s | sha256sum", producer), *out;
 	int st;
 
 	out = sh(cmd, &st);
@@ -181,7 +155,7 @@ sha256_of(const char *producer)
 static char *
 sha256_file(const char *path)
 {
-	char *cmd = fmt("cat '%s'", path), *h = sha256_of(cmd);
+	char *cmd = xasprintf("cat '%s'", path), *h = sha256_of(cmd);
 
 	free(cmd);
 	return h;
@@ -192,7 +166,7 @@ sha256_file(const char *path)
 static char *
 sha256_curl(const char *url, bool decoded)
 {
-	char *cmd = fmt("curl -sL --max-time 10 --noproxy '*' %s '%s'",
+	char *cmd = xasprintf("curl -sL --max-time 10 --noproxy '*' %s '%s'",
 	    decoded ? "--compressed" : "-H 'Accept-Encoding: gzip'", url);
 	char *h = sha256_of(cmd);
 
@@ -213,7 +187,7 @@ oracle_python(void)
 	for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
 		if (cands[i] == NULL || *cands[i] == '\0')
 			continue;
-		cmd = fmt("%s -c 'import lxml.html' >/dev/null 2>&1",
+		cmd = xasprintf("%s -c 'import lxml.html' >/dev/null 2>&1",
 		    cands[i]);
 		free(sh(cmd, &st));
 		free(cmd);
@@ -231,7 +205,7 @@ keys_of(const cJSON *obj)
 	char *s = strdup("");
 
 	cJSON_ArrayForEach(e, obj)
-		cat(&s, fmt("%s%s", *s != '\0' ? "," : "", e->string));
+		cat(&s, xasprintf("%s%s", *s != '\0' ? "," : "", e->string));
 	return s;
 }
 
@@ -313,7 +287,7 @@ scratch(void)
 static void
 rm_rf(const char *dir)
 {
-	char *cmd = fmt("rm -rf '%s'", dir);
+	char *cmd = xasprintf("rm -rf '%s'", dir);
 
 	free(sh(cmd, NULL));
 	free(cmd);
@@ -375,7 +349,7 @@ assert_stored(const char *dir, const cJSON *o, const char *want_path)
 	ck_assert_msg(strncmp(rel, hex, 2) == 0 && rel[2] == '/' &&
 	    strncmp(rel + 3, hex + 2, 2) == 0 && rel[5] == '/' &&
 	    strcmp(rel + 6, hex) == 0, "stored %s for sha256 %s", rel, hex);
-	path = fmt("%s/%s", dir, rel);
+	path = xasprintf("%s/%s", dir, rel);
 	h = sha256_file(path);
 	ck_assert_str_eq(h, hex);
 	if (want_path != NULL) {
@@ -499,7 +473,7 @@ START_TEST(test_no_fields_1_0_set)
 	cat(&list, uline("/fixture/soup.html"));
 	cat(&list, uline("/fixture/notfound.html?status=404"));
 	cat(&list, uline("/json"));
-	cat(&list, fmt("http://127.0.0.1:%d/refused\n", closed_port()));
+	cat(&list, xasprintf("http://127.0.0.1:%d/refused\n", closed_port()));
 	run = scrape_list(list, &lines, NULL);
 	ck_assert_uint_eq(lines->n, 4);
 	for (size_t i = 0; i < lines->n; i++)
@@ -545,13 +519,13 @@ START_TEST(test_fields_match_lxml)
 	for (size_t p = 0; p < 2; p++) {
 		char *prefix = server_url(srv, prefixes[p]);
 
-		cmd = fmt("%s %s/tests/extract_oracle.py --url-prefix '%s'",
+		cmd = xasprintf("%s %s/tests/extract_oracle.py --url-prefix '%s'",
 		    py, srcdir(), prefix);
 		for (size_t i = 0; i < NSELECTORS; i++)
-			cat(&cmd, fmt(" --select '%s'", selectors[i]));
+			cat(&cmd, xasprintf(" --select '%s'", selectors[i]));
 		for (size_t i = 0; i < NPATTERNS; i++)
-			cat(&cmd, fmt(" --regex '%s'", patterns[i]));
-		cat(&cmd, fmt(" %s/tests/fixtures/html", srcdir()));
+			cat(&cmd, xasprintf(" --regex '%s'", patterns[i]));
+		cat(&cmd, xasprintf(" %s/tests/fixtures/html", srcdir()));
 		out = sh(cmd, &st);
 		ck_assert_msg(st == 0, "%s: exit %d", cmd, st);
 		for (char *l = strtok_r(out, "\n", &save); l != NULL;
@@ -559,7 +533,7 @@ START_TEST(test_fields_match_lxml)
 			ck_assert_uint_lt(nwant, 64);
 			want[nwant] = cJSON_Parse(l);
 			ck_assert_msg(want[nwant] != NULL, "oracle: %s", l);
-			cat(&list, fmt("%s\n", jstr(want[nwant], "url")));
+			cat(&list, xasprintf("%s\n", jstr(want[nwant], "url")));
 			nwant++;
 		}
 		free(out);
@@ -578,17 +552,17 @@ START_TEST(test_fields_match_lxml)
 	argv[argc++] = "--links";
 	for (size_t i = 0; i < NSELECTORS; i++) {
 		argv[argc++] = "--select";
-		argv[argc++] = fmt("s%zu=%s", i, selectors[i]);
+		argv[argc++] = xasprintf("s%zu=%s", i, selectors[i]);
 	}
 	cJSON_ArrayForEach(e, cJSON_GetObjectItem(want[0], "xpath")) {
 		ck_assert_uint_lt(nx, 16);
 		xnames[nx] = e->string;
 		argv[argc++] = "--xpath";
-		argv[argc++] = fmt("x%zu=%s", nx++, e->string);
+		argv[argc++] = xasprintf("x%zu=%s", nx++, e->string);
 	}
 	for (size_t i = 0; i < NPATTERNS; i++) {
 		argv[argc++] = "--regex";
-		argv[argc++] = fmt("r%zu=%s", i, patterns[i]);
+		argv[argc++] = xasprintf("r%zu=%s", i, patterns[i]);
 	}
 	argv[argc++] = "--hash";
 	argv[argc] = NULL;
@@ -665,8 +639,8 @@ static const char *const all_fields[] = {
  */
 START_TEST(test_every_line_every_field)
 {
-	char *dir = scratch(), *store = fmt("%s/store", dir), *list = NULL;
-	char *refused = fmt("http://127.0.0.1:%d/refused", closed_port());
+	char *dir = scratch(), *store = xasprintf("%s/store", dir), *list = NULL;
+	char *refused = xasprintf("http://127.0.0.1:%d/refused", closed_port());
 	char *nf = server_url(srv, "/fixture/notfound.html?status=404");
 	char *json = server_url(srv, "/json");
 	char *cut = server_url(srv, "/sized/5000");
@@ -679,7 +653,7 @@ START_TEST(test_every_line_every_field)
 
 	memcpy(argv, all_fields, sizeof all_fields);
 	argv[ALL_FIELDS_STORE] = store;
-	cat(&list, fmt("%s\nftp://example.com/\n%s\n%s\n%s\n%s\n", refused,
+	cat(&list, xasprintf("%s\nftp://example.com/\n%s\n%s\n%s\n%s\n", refused,
 	    nf, json, cut, empty));
 	run = scrape_list(list, &lines, argv);
 	ck_assert_int_eq(run->exit_status, 1);
@@ -754,7 +728,7 @@ END_TEST
  * response is a 200 HTML page. */
 START_TEST(test_head_fields_null)
 {
-	char *dir = scratch(), *store = fmt("%s/store", dir);
+	char *dir = scratch(), *store = xasprintf("%s/store", dir);
 	char *url = server_url(srv, "/fixture/soup.html");
 	const char *argv[32];
 	struct lines *lines;
@@ -789,7 +763,7 @@ END_TEST
  * byte more and it is too_large, every field null and nothing stored. */
 START_TEST(test_max_size_edge)
 {
-	char *dir = scratch(), *store = fmt("%s/store", dir);
+	char *dir = scratch(), *store = xasprintf("%s/store", dir);
 	char *url = server_url(srv, "/sized/4000"), *h;
 	const char *argv[32];
 	struct lines *lines;
@@ -844,7 +818,7 @@ START_TEST(test_body_and_fields)
 	size_t len;
 	cJSON *o;
 
-	cat(&list, fmt("%s\n%s\n", page, bin));
+	cat(&list, xasprintf("%s\n%s\n", page, bin));
 	run = scrape_list(list, &lines, argv);
 	ck_assert_int_eq(run->exit_status, 0);
 	disk = file_read(path, &len);
@@ -939,7 +913,7 @@ START_TEST(test_hash_final_response_only)
 		free(ok);
 		return;
 	}
-	cat(&list, fmt("%s\n%s\n", redir, flaky));
+	cat(&list, xasprintf("%s\n%s\n", redir, flaky));
 	run = scrape_list(list, &lines, argv);
 	ck_assert_int_eq(run->exit_status, 0);
 	o = lines_find(lines, redir);
@@ -970,7 +944,7 @@ END_TEST
  */
 START_TEST(test_store)
 {
-	char *dir = scratch(), *store = fmt("%s/store", dir), *list = NULL;
+	char *dir = scratch(), *store = xasprintf("%s/store", dir), *list = NULL;
 	const char *paths[] = { "/fixture/soup.html",
 	    "/fixture/soup.html?copy=2", "/fixture-gz/soup.html",
 	    "/fixture/nested.html", "/json", "/status/204" };
@@ -1038,8 +1012,8 @@ END_TEST
  * error naming --store and DIR, before any request. */
 START_TEST(test_store_under_a_file)
 {
-	char *dir = scratch(), *file = fmt("%s/file", dir);
-	char *store = fmt("%s/store", file), *url = server_url(srv, "/ok");
+	char *dir = scratch(), *file = xasprintf("%s/file", dir);
+	char *store = xasprintf("%s/store", file), *url = server_url(srv, "/ok");
 	struct run *run;
 	FILE *f = fopen(file, "w");
 
@@ -1110,7 +1084,7 @@ START_TEST(test_store_disk_full)
 		free(page);
 		return;
 	}
-	cat(&list, fmt("%s\n", page));
+	cat(&list, xasprintf("%s\n", page));
 	cat(&list, uline("/big/200000"));
 	run = run_scrapef(list, 30, "-q", "-c", "1", "--hash", "--store",
 	    dir, NULL);
@@ -1118,7 +1092,7 @@ START_TEST(test_store_disk_full)
 	    run->err);
 	ck_assert_msg(count_lines(run->err) == 1, "not one line: %s",
 	    run->err);
-	quoted = fmt("'%s'", dir);
+	quoted = xasprintf("'%s'", dir);
 	ck_assert_msg(strstr(run->err, quoted) != NULL, "DIR not named: %s",
 	    run->err);
 	free(quoted);

@@ -52,47 +52,11 @@ under_wrapper(void)
 	return getenv("SCRAPE_REAL_BIN") != NULL;
 }
 
-/* Seconds on the monotonic clock. */
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* printf into a new string. */
-static char * __attribute__((format(printf, 1, 2)))
-fmt(const char *f, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, f);
-	if (vasprintf(&s, f, ap) < 0)
-		ck_abort_msg("out of memory");
-	va_end(ap);
-	return s;
-}
-
-/* Append more (freed) to *list. */
-static void
-cat(char **list, char *more)
-{
-	size_t a = *list != NULL ? strlen(*list) : 0, b = strlen(more);
-
-	*list = realloc(*list, a + b + 1);
-	ck_assert_ptr_nonnull(*list);
-	memcpy(*list + a, more, b + 1);
-	free(more);
-}
-
 /* "http://HOST:PORT/path\n" */
 static char *
 hline(const char *host, const char *path)
 {
-	char *u = server_host_url(srv, host, path), *l = fmt("%s\n", u);
+	char *u = server_host_url(srv, host, path), *l = xasprintf("%s\n", u);
 
 	free(u);
 	return l;
@@ -1408,7 +1372,7 @@ START_TEST(test_robots_per_origin)
 	size_t n;
 
 	cat(&list, hline("rob-a.localhost", "/public"));
-	u = fmt("https://rob-a.localhost:%d/public\n", server_tls_port(srv));
+	u = xasprintf("https://rob-a.localhost:%d/public\n", server_tls_port(srv));
 	cat(&list, u);
 	run = scrape_args(list, &lines, "--robots", "-k", NULL);
 	ck_assert_uint_eq(lines->n, 2);
@@ -1489,7 +1453,7 @@ static char *
 padded_line(const char *host, size_t i, size_t len)
 {
 	char *u = server_host_url(srv, host, "/delay/3000/");
-	char *l = fmt("%s%zu?pad=%*s\n", u, i, (int)(len - strlen(u) - 16),
+	char *l = xasprintf("%s%zu?pad=%*s\n", u, i, (int)(len - strlen(u) - 16),
 	    "");
 	size_t j;
 

@@ -21,21 +21,6 @@
 
 #define RUN_TIMEOUT	20.0	/* s, for any one run of scrape */
 
-/* A malloc'd printf that fails the test rather than return NULL. */
-static char * __attribute__((format(printf, 1, 2)))
-xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	ck_assert_msg(n >= 0, "out of memory");
-	return s;
-}
-
 /* A temporary file holding the NUL-terminated text; caller unlinks. */
 static char *
 list_file(const char *text)

@@ -22,20 +22,6 @@
 #define BUCHER_UPPER	"B\xc3\x9c" "CHER"
 #define BUCHER_ACE	"xn--bcher-kva"
 
-static char * __attribute__((format(printf, 1, 2)))
-xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	ck_assert_int_ge(n, 0);
-	return s;
-}
-
 static size_t
 count_newlines(const char *s, size_t len)
 {

@@ -31,54 +31,11 @@
 
 /* ---- Helpers ---- */
 
-static double
-mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static char * __attribute__((format(printf, 1, 2)))
-fmt(const char *f, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, f);
-	if (vasprintf(&s, f, ap) < 0)
-		ck_abort_msg("out of memory");
-	va_end(ap);
-	return s;
-}
-
-/* Append more (freed) to *list. */
-static void
-cat(char **list, char *more)
-{
-	size_t a = *list != NULL ? strlen(*list) : 0, b = strlen(more);
-
-	*list = realloc(*list, a + b + 1);
-	ck_assert_ptr_nonnull(*list);
-	memcpy(*list + a, more, b + 1);
-	free(more);
-}
-
-/* "http://HOST:PORT/path" (malloc'd) and the same as a list line. */
+/* "http://HOST:PORT/path", malloc'd. */
 static char *
 hurl(const char *host, const char *path)
 {
 	return server_host_url(srv, host, path);
-}
-
-static char *
-hline(const char *host, const char *path)
-{
-	char *u = hurl(host, path), *l = fmt("%s\n", u);
-
-	free(u);
-	return l;
 }
 
 /* The SPEC's shard of a host key: FNV-1a 64 over its bytes, mod n, + 1. */
@@ -202,11 +159,11 @@ fixture_make(struct fixture *f)
 		f->urls[i] = hurl(host, path);
 		f->host_of[i] = h;
 		f->per_host[h]++;
-		cat(&f->list, fmt("%s\n", f->urls[i]));
+		cat(&f->list, xasprintf("%s\n", f->urls[i]));
 		/* A bad line every 50 URLs. */
 		if (i % 50 == 25 && b < NBAD) {
 			f->urls[NURLS + b] = strdup(bad_lines[b]);
-			cat(&f->list, fmt("%s\n", bad_lines[b]));
+			cat(&f->list, xasprintf("%s\n", bad_lines[b]));
 			b++;
 		}
 	}
@@ -245,7 +202,7 @@ START_TEST(test_partition_and_union)
 		hosts_in_shard[h] = 0;
 
 	for (unsigned long k = 1; k <= n; k++) {
-		char *shard = fmt("%lu/%lu", k, n);
+		char *shard = xasprintf("%lu/%lu", k, n);
 		struct lines *lines;
 		struct run *run;
 		size_t expect_lines = k == 1 ? NBAD : 0;
@@ -332,7 +289,6 @@ START_TEST(test_shard_resume)
 	struct proc *p;
 	struct run *run;
 	size_t nmine = 0, cancelled = 0, i;
-	long second;
 	char host[32], path[32];
 	int mine[60];
 
@@ -342,7 +298,7 @@ START_TEST(test_shard_resume)
 		urls[i] = hurl(host, path);
 		mine[i] = spec_shard(host, 3) == 2;
 		nmine += (size_t)mine[i];
-		cat(&list, fmt("%s\n", urls[i]));
+		cat(&list, xasprintf("%s\n", urls[i]));
 	}
 	ck_assert_uint_gt(nmine, 5);
 	other = tmpfile_write("shard 1's, untouched\n", 21);
@@ -477,7 +433,7 @@ START_TEST(test_ordered_order)
 	for (int i = 0; i < N; i++) {
 		snprintf(path, sizeof path, "/delay/%d", 500 - 50 * i);
 		urls[i] = hurl("h1.localhost", path);
-		cat(&list, fmt("%s\n", urls[i]));
+		cat(&list, xasprintf("%s\n", urls[i]));
 	}
 	run = scrape_args(list, &lines, "--ordered", "-c", "20", NULL);
 	ck_assert_int_eq(run->exit_status, 0);
@@ -519,7 +475,7 @@ START_TEST(test_ordered_streaming)
 		urls[i] = hurl("h2.localhost", path);
 	}
 	for (int i = 0; i < N; i++)
-		cat(&list, fmt("%s\n", urls[i]));
+		cat(&list, xasprintf("%s\n", urls[i]));
 	p = proc_start(argv, true);
 	t0 = mono();
 	proc_write_stdin(p, list, strlen(list));
@@ -573,7 +529,7 @@ START_TEST(test_ordered_lookahead_bound)
 		urls[i] = hurl("h2.localhost", path);
 	}
 	for (int i = 0; i < N; i++)
-		cat(&list, fmt("%s\n", urls[i]));
+		cat(&list, xasprintf("%s\n", urls[i]));
 	p = proc_start(argv, true);
 	proc_write_stdin(p, list, strlen(list));
 	pump_until_started(p, "h1.localhost");
@@ -622,7 +578,7 @@ START_TEST(test_ordered_sigint)
 		urls[i] = hurl("h3.localhost", path);
 	}
 	for (int i = 0; i < N; i++)
-		cat(&list, fmt("%s\n", urls[i]));
+		cat(&list, xasprintf("%s\n", urls[i]));
 	p = proc_start(argv, true);
 	proc_write_stdin(p, list, strlen(list));
 	proc_close_stdin(p);
@@ -674,7 +630,7 @@ START_TEST(test_ordered_with_hosts_and_robots)
 			snprintf(path, sizeof path, "/delay/%d/%d",
 			    300 - 10 * i, i);
 		urls[i] = hurl(hosts[i % 3], path);
-		cat(&list, fmt("%s\n", urls[i]));
+		cat(&list, xasprintf("%s\n", urls[i]));
 	}
 	run = scrape_args(list, &lines, "--ordered", "--per-host", "2",
 	    "--robots", "-c", "20", NULL);

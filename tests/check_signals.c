@@ -18,21 +18,6 @@
 #define EXIT_LIMIT	3.0	/* s from the signal to the exit; ~1 promised */
 #define FINISH_TIMEOUT	5.0	/* s, proc_finish() after a signal */
 
-/* A malloc'd printf that fails the test rather than return NULL. */
-static char * __attribute__((format(printf, 1, 2)))
-xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	ck_assert_msg(n >= 0, "out of memory");
-	return s;
-}
-
 static double
 now(void)
 {

@@ -59,7 +59,7 @@ struct obuf {
 struct proc {
 	pid_t		pid;
 	bool		reaped;
-	double		reaped_at;	/* now() when it was reaped */
+	double		reaped_at;	/* mono() when it was reaped */
 	int		status;		/* from waitpid(), once reaped */
 	bool		timed_out;
 	int		in_fd;		/* -1 once closed (or never a pipe) */
@@ -114,8 +114,7 @@ xstrdup(const char *s)
 	return memcpy(xmalloc(n), s, n);
 }
 
-/* A malloc'd printf. */
-static char * __attribute__((format(printf, 1, 2)))
+char *
 xasprintf(const char *fmt, ...)
 {
 	va_list ap;
@@ -155,9 +154,8 @@ obuf_terminate(struct obuf *b)
 		obuf_append(b, "", 0);
 }
 
-/* Seconds on the monotonic clock. */
-static double
-now(void)
+double
+mono(void)
 {
 	struct timespec ts;
 
@@ -165,11 +163,22 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+void
+cat(char **s, char *more)
+{
+	size_t a = *s != NULL ? strlen(*s) : 0, b = strlen(more);
+
+	*s = realloc(*s, a + b + 1);
+	ck_assert_ptr_nonnull(*s);
+	memcpy(*s + a, more, b + 1);
+	free(more);
+}
+
 /* Milliseconds from now until deadline, at least 0, at most cap. */
 static int
 ms_until(double deadline, int cap)
 {
-	double ms = (deadline - now()) * 1000.0;
+	double ms = (deadline - mono()) * 1000.0;
 
 	if (ms <= 0)
 		return 0;
@@ -344,7 +353,7 @@ bin_path(const char *var, const char *fallback)
 static bool
 reap_within(pid_t pid, int *status, double timeout_s)
 {
-	double deadline = now() + timeout_s;
+	double deadline = mono() + timeout_s;
 	pid_t r;
 
 	for (;;) {
@@ -355,7 +364,7 @@ reap_within(pid_t pid, int *status, double timeout_s)
 			*status = 0;
 			return true;	/* not our child (any more) */
 		}
-		if (now() >= deadline)
+		if (mono() >= deadline)
 			return false;
 		tick(REAP_TICK_MS);
 	}
@@ -380,7 +389,7 @@ kill_and_reap(pid_t pid)
 static bool
 read_port_line(int fd, char *line, size_t size)
 {
-	double deadline = now() + SERVER_START_TIMEOUT;
+	double deadline = mono() + SERVER_START_TIMEOUT;
 	struct pollfd pfd = { fd, POLLIN, 0 };
 	size_t len = 0;
 	ssize_t n;
@@ -389,7 +398,7 @@ read_port_line(int fd, char *line, size_t size)
 		if (poll(&pfd, 1, ms_until(deadline, 1000)) < 0 &&
 		    errno != EINTR)
 			return false;
-		if (now() >= deadline && !(pfd.revents & (POLLIN | POLLHUP)))
+		if (mono() >= deadline && !(pfd.revents & (POLLIN | POLLHUP)))
 			return false;
 		if (!(pfd.revents & (POLLIN | POLLHUP)))
 			continue;
@@ -598,7 +607,7 @@ char *
 server_get(const struct server *s, const char *path, int *status,
     size_t *len)
 {
-	double deadline = now() + CLIENT_TIMEOUT;
+	double deadline = mono() + CLIENT_TIMEOUT;
 	struct obuf b = { NULL, 0, 0 };
 	char *req, *body, *head_end;
 	int fd, code = 0;
@@ -771,12 +780,12 @@ server_stats_reset(const struct server *s)
 bool
 server_wait_idle(const struct server *s, double timeout_s)
 {
-	double deadline = now() + timeout_s;
+	double deadline = mono() + timeout_s;
 
 	for (;;) {
 		if (server_stat(s, "inflight") == 0)
 			return true;
-		if (now() >= deadline)
+		if (mono() >= deadline)
 			return false;
 		tick(10);
 	}
@@ -904,7 +913,7 @@ proc_reap(struct proc *p)
 	r = waitpid(p->pid, &p->status, WNOHANG);
 	if (r == p->pid || (r == -1 && errno == ECHILD)) {
 		p->reaped = true;
-		p->reaped_at = now();
+		p->reaped_at = mono();
 	}
 }
 
@@ -926,7 +935,7 @@ proc_pump(struct proc *p, double deadline, proc_cond cond, long arg)
 		proc_reap(p);
 		if (cond(p, arg))
 			return true;
-		if (now() >= deadline)
+		if (mono() >= deadline)
 			return false;
 		n = 0;
 		if (p->out_fd >= 0)
@@ -958,7 +967,7 @@ cond_finished(const struct proc *p, long arg)
 	if (!p->reaped)
 		return false;
 	return (p->out_fd < 0 && p->err_fd < 0) ||
-	    now() - p->reaped_at > ORPHAN_GRACE;
+	    mono() - p->reaped_at > ORPHAN_GRACE;
 }
 
 /* proc_pump() condition: arg lines of output, or no more to come. */
@@ -982,7 +991,7 @@ proc_write_stdin(struct proc *p, const char *data, size_t len)
 		ck_abort_msg("proc_write_stdin: standard input is not a pipe"
 		    " or is closed");
 	obuf_append(&p->in, data, len);
-	proc_pump(p, now(), cond_never, 0);
+	proc_pump(p, mono(), cond_never, 0);
 }
 
 size_t
@@ -1001,7 +1010,7 @@ proc_close_stdin(struct proc *p)
 bool
 proc_wait_stdout_lines(struct proc *p, int nlines, double timeout_s)
 {
-	proc_pump(p, now() + timeout_s, cond_lines, nlines);
+	proc_pump(p, mono() + timeout_s, cond_lines, nlines);
 	return p->out_lines >= (size_t)nlines;
 }
 
@@ -1045,13 +1054,13 @@ proc_finish(struct proc *p, double timeout_s)
 	 */
 	if (!p->term_sent)
 		p->close_in = true;
-	if (!proc_pump(p, now() + timeout_s, cond_finished, 0)) {
+	if (!proc_pump(p, mono() + timeout_s, cond_finished, 0)) {
 		proc_reap(p);
 		if (!p->reaped) {
 			kill(p->pid, SIGKILL);
 			p->timed_out = true;
 		}
-		proc_pump(p, now() + KILL_TIMEOUT, cond_finished, 0);
+		proc_pump(p, mono() + KILL_TIMEOUT, cond_finished, 0);
 	}
 	/* Whoever still holds the pipes, the child itself is gone. */
 	proc_drain(p, &p->out_fd, &p->out);

@@ -21,6 +21,19 @@
 
 #include <cjson/cJSON.h>
 
+/* ---- Small helpers the suites share ---- */
+
+/* Seconds on the monotonic clock. */
+double		 mono(void);
+
+/* A malloc'd printf; running out of memory fails the test. */
+char		*xasprintf(const char *fmt, ...)
+		    __attribute__((format(printf, 1, 2)));
+
+/* Append more (malloc'd, then freed) to the malloc'd string *s (NULL
+ * for empty). */
+void		 cat(char **s, char *more);
+
 /* ---- The test server (tests/testserver) ---- */
 
 /*
