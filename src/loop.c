@@ -15,16 +15,6 @@
  * short whatever -c is. */
 #define SHARD_TRANSFERS 64
 
-/* New connections a multi handle makes before it is retired.  libcurl
- * 7.88 walks its whole DNS cache after every transfer and never frees a
- * host's (empty) bucket in its connection cache, so over a list of many
- * hosts each transfer cost more than the last: 20,000 URLs over 20,000
- * hosts took twenty times the CPU of 20,000 over 20 hosts.  A retiring
- * handle takes no new transfer; once its last ends it is cleaned up and
- * made anew, caches empty.  A list of few hosts keeps its connections
- * and never gets here. */
-#define SHARD_RETIRE_CONNECTS 1024
-
 struct loop;
 
 /* One multi handle, its timer, and how many transfers it holds. */
@@ -34,9 +24,6 @@ struct shard {
 	struct event *timer;
 	size_t running;
 	bool added;                /* on the loop's list of shards to start */
-	long max_connects;
-	long connects;             /* new connections its transfers made */
-	bool retiring;             /* takes no new transfer while others can */
 };
 
 struct loop {
@@ -65,17 +52,6 @@ loop_fail(struct loop *loop, const char *what, CURLMcode rc)
 	event_base_loopbreak(loop->base);
 }
 
-static void
-shard_count_connects(struct shard *shard, CURL *easy)
-{
-	long n = 0;
-
-	curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &n);
-	shard->connects += n;
-	if (shard->connects >= SHARD_RETIRE_CONNECTS)
-		shard->retiring = true;
-}
-
 /* Report every finished transfer.  The message's fields are copied before
  * curl_multi_remove_handle, which invalidates the message. */
 static void
@@ -94,12 +70,9 @@ loop_drain(struct shard *shard)
 		result = msg->data.result;
 		curl_multi_remove_handle(shard->multi, easy);
 		shard->running--;
-		shard_count_connects(shard, easy);
 		shard->loop->done(easy, result, shard->loop->arg);
 	}
 }
-
-static void shard_renew(struct shard *shard);
 
 static bool
 loop_socket_action(struct shard *shard, curl_socket_t fd, int ev_bitmask)
@@ -153,9 +126,6 @@ loop_action(struct shard *shard, curl_socket_t fd, int ev_bitmask)
 		loop->draining = false;
 		loop_start_added(loop);
 	}
-	/* No libcurl call on this handle is under way here. */
-	if (shard->retiring && shard->running == 0)
-		shard_renew(shard);
 	watch_settle(loop->watch);
 }
 
@@ -225,55 +195,30 @@ loop_close_cb(void *arg, curl_socket_t fd)
 	return close(fd);
 }
 
-/* A multi handle with the options every shard's has. */
-static CURLM *
-shard_multi(struct shard *shard)
+static void
+shard_init(struct shard *shard, struct loop *loop, long max_connects)
 {
-	CURLM *multi = curl_multi_init();
-
-	if (multi == NULL) {
-		fputs("scrape: cannot set up libcurl\n", stderr);
+	shard->loop = loop;
+	shard->multi = curl_multi_init();
+	shard->timer = evtimer_new(loop->base, loop_timer_cb, shard);
+	if (shard->multi == NULL || shard->timer == NULL) {
+		fputs("scrape: cannot set up libcurl or libevent\n", stderr);
 		abort();
 	}
-	curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, loop_socket_cb);
-	curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, shard);
-	curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, loop_timer_update_cb);
-	curl_multi_setopt(multi, CURLMOPT_TIMERDATA, shard);
-	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, shard->max_connects);
+	curl_multi_setopt(shard->multi, CURLMOPT_SOCKETFUNCTION,
+	    loop_socket_cb);
+	curl_multi_setopt(shard->multi, CURLMOPT_SOCKETDATA, shard);
+	curl_multi_setopt(shard->multi, CURLMOPT_TIMERFUNCTION,
+	    loop_timer_update_cb);
+	curl_multi_setopt(shard->multi, CURLMOPT_TIMERDATA, shard);
+	curl_multi_setopt(shard->multi, CURLMOPT_MAXCONNECTS, max_connects);
 	/* libcurl 7.88 closes at most one idle connection as a transfer
 	 * ends, so over many hosts, connections that will never be reused
 	 * piled up to twice the shard's transfers, past the descriptors
 	 * main.c keeps for -c.  A cap on all of them makes it close idle
 	 * ones before it opens more. */
-	curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-	    shard->max_connects);
-	return multi;
-}
-
-/* Retire the shard's multi handle, which holds no transfer: its cached
- * connections close (through loop_close_cb, which tells the watch) and
- * its caches go with it. */
-static void
-shard_renew(struct shard *shard)
-{
-	curl_multi_cleanup(shard->multi);
-	evtimer_del(shard->timer);
-	shard->multi = shard_multi(shard);
-	shard->connects = 0;
-	shard->retiring = false;
-}
-
-static void
-shard_init(struct shard *shard, struct loop *loop, long max_connects)
-{
-	shard->loop = loop;
-	shard->max_connects = max_connects;
-	shard->timer = evtimer_new(loop->base, loop_timer_cb, shard);
-	if (shard->timer == NULL) {
-		fputs("scrape: cannot set up libevent\n", stderr);
-		abort();
-	}
-	shard->multi = shard_multi(shard);
+	curl_multi_setopt(shard->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    max_connects);
 }
 
 struct loop *
@@ -287,10 +232,10 @@ loop_new(struct event_base *base, long max_transfers, loop_done_fn done,
 	loop->base = base;
 	loop->done = done;
 	loop->arg = arg;
-	/* One shard more than the transfers need: it takes the new ones
-	 * while a retiring shard's last transfers end. */
 	loop->nshards = ((size_t)max_transfers + SHARD_TRANSFERS - 1) /
-	    SHARD_TRANSFERS + 1;
+	    SHARD_TRANSFERS;
+	if (loop->nshards == 0)
+		loop->nshards = 1;
 	loop->shards = xcalloc(loop->nshards, sizeof *loop->shards);
 	loop->added = xcalloc(loop->nshards, sizeof *loop->added);
 	loop->watch = watch_new(base, loop_ready_cb);
@@ -317,21 +262,17 @@ loop_free(struct loop *loop)
 	free(loop);
 }
 
-/* A shard with room that is not retiring, looking on from the last one
- * used (the spare shard makes sure there is one); failing that, any with
- * room: the scheduler never has more transfers than all shards hold. */
+/* A shard with room, looking on from the last one used: the scheduler
+ * never has more transfers than all shards hold together. */
 static struct shard *
 loop_pick_shard(struct loop *loop)
 {
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t n = 0; n < loop->nshards; n++) {
-			struct shard *shard = &loop->shards[loop->next];
+	for (size_t n = 0; n < loop->nshards; n++) {
+		struct shard *shard = &loop->shards[loop->next];
 
-			if (shard->running < SHARD_TRANSFERS &&
-			    (pass == 1 || !shard->retiring))
-				return shard;
-			loop->next = (loop->next + 1) % loop->nshards;
-		}
+		if (shard->running < SHARD_TRANSFERS)
+			return shard;
+		loop->next = (loop->next + 1) % loop->nshards;
 	}
 	return &loop->shards[loop->next];
 }
