@@ -163,21 +163,6 @@ assert_merged_gaps(const double *a, size_t n, const double *firsts,
 	}
 }
 
-/* scrape_list() with the args given inline, NULL-terminated. */
-static struct run *
-scrape_args(const char *list, struct lines **lines, ...)
-{
-	const char *args[64];
-	size_t n = 0;
-	va_list ap;
-
-	va_start(ap, lines);
-	while ((args[n] = va_arg(ap, const char *)) != NULL)
-		ck_assert(++n < 63);
-	va_end(ap);
-	return scrape_list(list, lines, args);
-}
-
 /* Keep a streamed scrape's pipes moving for secs. */
 static void
 pump(struct proc *p, double secs)

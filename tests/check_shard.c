@@ -49,21 +49,6 @@ spec_shard(const char *key, unsigned long n)
 	return (unsigned long)(h % n) + 1;
 }
 
-/* scrape_list() with the args given inline, NULL-terminated. */
-static struct run *
-scrape_args(const char *list, struct lines **lines, ...)
-{
-	const char *args[64];
-	size_t n = 0;
-	va_list ap;
-
-	va_start(ap, lines);
-	while ((args[n] = va_arg(ap, const char *)) != NULL)
-		ck_assert(++n < 63);
-	va_end(ap);
-	return scrape_list(list, lines, args);
-}
-
 /* The lines a streamed scrape wrote so far (the caller frees them). */
 static struct lines *
 proc_lines(const struct proc *p)

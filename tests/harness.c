@@ -1603,6 +1603,20 @@ server_fixture_teardown(void)
 }
 
 struct run *
+scrape_args(const char *list, struct lines **lines, ...)
+{
+	const char *args[64];
+	size_t n = 0;
+	va_list ap;
+
+	va_start(ap, lines);
+	while ((args[n] = va_arg(ap, const char *)) != NULL)
+		ck_assert(++n < 63);
+	va_end(ap);
+	return scrape_list(list, lines, args);
+}
+
+struct run *
 scrape_list(const char *list, struct lines **lines, const char *const *args)
 {
 	const char *argv[64];

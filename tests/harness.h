@@ -228,6 +228,11 @@ struct lines;
 struct run	*scrape_list(const char *list, struct lines **lines,
 		    const char *const *args);
 
+/* scrape_list() with the args given inline, NULL-terminated (63 at
+ * most). */
+struct run	*scrape_args(const char *list, struct lines **lines, ...)
+		    __attribute__((sentinel));
+
 /*
  * scrape_list() of the one URL; the test fails unless exactly one line,
  * for that URL, comes out. Returns that line (inside *lines).
