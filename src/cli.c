@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 
 #include "pace.h"
+#include "slots.h"
 #include "xmalloc.h"
 
 /* Long-only options get codes above the range of characters. */
@@ -52,6 +53,7 @@ enum {
  * are the shell completions (tools/gen-completion). */
 const struct cli_option cli_options[] = {
 	{ "concurrency", 'c', CLI_ARG_NUMBER, NULL },
+	{ "jobs", 'j', CLI_ARG_NUMBER, NULL },
 	{ "retries", 'r', CLI_ARG_NUMBER, NULL },
 	{ "retry-delay", OPT_RETRY_DELAY, CLI_ARG_NUMBER, NULL },
 	{ "retry-max-delay", OPT_RETRY_MAX_DELAY, CLI_ARG_NUMBER, NULL },
@@ -143,8 +145,8 @@ cli_usage(FILE *out)
 "Usage: scrape [OPTIONS] [FILE...]\n"
 "Fetch the URLs listed in FILEs (one per line; '-' or none: standard input)\n"
 "concurrently and print one JSON line per URL as each finishes.\n"
-"\n"
 "  -c, --concurrency N       transfers in flight at most (50)\n"
+"  -j, --jobs N              event loops, one a thread, hosts dealt (CPUs)\n"
 "  -r, --retries N           retries of a retryable failure (3)\n"
 "      --retry-delay SECS    backoff base: retry k waits SECS*2^(k-1)+jitter (1)\n"
 "      --retry-max-delay SECS  cap on one backoff wait (30)\n"
@@ -518,6 +520,9 @@ apply_option(struct options *o, int c, const char *arg, char *err,
 	switch (c) {
 	case 'c':
 		return parse_count(c, arg, 1, 100000, &o->concurrency, err, errlen);
+	case 'j':
+		return parse_count(c, arg, 1, SLOTS_MAX_USERS, &o->jobs, err,
+		    errlen);
 	case 'r':
 		return parse_count(c, arg, 0, 100, &o->retries, err, errlen);
 	case OPT_RETRY_DELAY:

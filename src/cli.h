@@ -13,6 +13,7 @@
 
 struct options {
 	long concurrency;         /* -c: transfers in flight at most */
+	long jobs;                /* -j: event loops; 0: as jobs_count says */
 	long retries;             /* -r: retries after the first attempt */
 	double retry_delay;       /* --retry-delay: backoff base, seconds */
 	double retry_max_delay;   /* --retry-max-delay: cap on one wait */

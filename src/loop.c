@@ -315,6 +315,27 @@ loop_remove(struct loop *loop, CURL *easy)
 	watch_settle(loop->watch);
 }
 
+/* libevent's default clock on Linux is CLOCK_MONOTONIC_COARSE, a tick
+ * of several milliseconds: a retry wait of exactly Retry-After would end
+ * a few milliseconds early by the clock elapsed_ms is measured with. */
+struct event_base *
+loop_base_new(void)
+{
+	struct event_config *cfg = event_config_new();
+	struct event_base *base;
+
+	if (cfg == NULL)
+		return NULL;
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	base = event_base_new_with_config(cfg);
+	event_config_free(cfg);
+	if (base != NULL && event_base_priority_init(base, 3) != 0) {
+		event_base_free(base);
+		return NULL;
+	}
+	return base;
+}
+
 const char *
 loop_fatal(const struct loop *loop)
 {

@@ -11,6 +11,12 @@
 
 struct loop;
 
+/* An event base as every loop of scrape wants it: precise timers, and
+ * three priorities, the default (1) for sockets and timers and the
+ * lowest (2) for writing results once a turn's work is done.  NULL when
+ * libevent cannot make one. */
+struct event_base *loop_base_new(void);
+
 /* Called once for each transfer that finished, after its easy handle
  * was removed from the multi handle; it may add new transfers. */
 typedef void (*loop_done_fn)(CURL *easy, CURLcode result, void *arg);

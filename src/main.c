@@ -18,6 +18,8 @@
 #include "cli.h"
 #include "fields.h"
 #include "input.h"
+#include "jobs.h"
+#include "loop.h"
 #include "output.h"
 #include "progress.h"
 #include "resume.h"
@@ -46,7 +48,8 @@ struct run {
 	struct fields *fields;
 	FILE *report;
 	struct summary *summary;
-	struct sched *sched;
+	struct sched *sched;        /* one loop, in this thread */
+	struct jobs *jobs;          /* or --jobs N > 1: N loops, N threads */
 	struct progress *progress;
 	struct event *sigint, *sigterm;
 	struct timespec start;
@@ -100,23 +103,6 @@ fit_file_limit(struct options *opts)
 	opts->concurrency = room;
 }
 
-/* libevent's default clock on Linux is CLOCK_MONOTONIC_COARSE, a tick
- * of several milliseconds: a retry wait of exactly Retry-After would end
- * a few milliseconds early by the clock elapsed_ms is measured with. */
-static struct event_base *
-precise_event_base(void)
-{
-	struct event_config *cfg = event_config_new();
-	struct event_base *base;
-
-	if (cfg == NULL)
-		return NULL;
-	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
-	base = event_base_new_with_config(cfg);
-	event_config_free(cfg);
-	return base;
-}
-
 static double
 elapsed_s(const struct run *run)
 {
@@ -132,7 +118,10 @@ signal_cb(evutil_socket_t signo, short what, void *arg)
 {
 	struct run *run = arg;
 
-	sched_interrupt(run->sched, (int)signo);
+	if (run->jobs != NULL)
+		jobs_interrupt(run->jobs, (int)signo);
+	else
+		sched_interrupt(run->sched, (int)signo);
 }
 
 /* Open inputs first: a missing FILE is a usage error and must not
@@ -193,16 +182,22 @@ want_progress(const struct options *opts)
 }
 
 static void
-run_loop(struct run *run)
+run_signals(struct run *run)
 {
-	run->sched = sched_new(run->base, &run->opts, run->input, run->output,
-	    run->summary, run->resume, run->fields);
 	run->sigint = evsignal_new(run->base, SIGINT, signal_cb, run);
 	run->sigterm = evsignal_new(run->base, SIGTERM, signal_cb, run);
 	if (run->sigint != NULL)
 		event_add(run->sigint, NULL);
 	if (run->sigterm != NULL)
 		event_add(run->sigterm, NULL);
+}
+
+static void
+run_loop(struct run *run)
+{
+	run->sched = sched_new(run->base, &run->opts, run->input, run->output,
+	    run->summary, run->resume, run->fields);
+	run_signals(run);
 	if (want_progress(&run->opts))
 		run->progress = progress_new(run->base, stderr, sched_sample,
 		    run->sched);
@@ -221,20 +216,50 @@ run_loop(struct run *run)
 	run->progress = NULL;
 }
 
+/* The same with N loops on N threads; this one deals the input. */
+static int
+run_jobs(struct run *run, unsigned njobs)
+{
+	char err[512];
+
+	run->jobs = jobs_new(&run->opts, njobs, run->base, run->input,
+	    run->output, run->summary, run->resume, run->fields, err,
+	    sizeof err);
+	if (run->jobs == NULL) {
+		say("%s", err);
+		return EXIT_USAGE;
+	}
+	run_signals(run);
+	if (want_progress(&run->opts))
+		run->progress = progress_new(run->base, stderr, jobs_sample,
+		    run->jobs);
+	jobs_start(run->jobs);
+	event_base_dispatch(run->base);
+	/* A signal that came with the end still counts, as with one loop. */
+	event_base_loop(run->base, EVLOOP_NONBLOCK);
+	jobs_finish(run->jobs);
+	progress_free(run->progress);
+	run->progress = NULL;
+	return EXIT_ALL_OK;
+}
+
 /* The summary and the report, then the exit status the outcome earns. */
 static int
 run_finish(struct run *run)
 {
-	enum sched_outcome outcome = sched_outcome(run->sched);
+	enum sched_outcome outcome = run->jobs != NULL ?
+	    jobs_outcome(run->jobs) : sched_outcome(run->sched);
+	const char *error = run->jobs != NULL ? jobs_error(run->jobs) :
+	    sched_error(run->sched);
 	const struct summary_counts *c = summary_counts(run->summary);
 	double secs = elapsed_s(run);
 
 	switch (outcome) {
 	case SCHED_FATAL:
-		say("internal error: %s", sched_error(run->sched));
+		say("internal error: %s", error);
 		return EXIT_INTERNAL;
 	case SCHED_OUTPUT_FAILED:
-		say("%s", sched_error(run->sched));
+		say("%s", error);
 		return EXIT_OUTPUT;
 	case SCHED_OUTPUT_CLOSED:
 		return EXIT_PIPE;
@@ -249,9 +274,11 @@ run_finish(struct run *run)
 		return EXIT_OUTPUT;
 	}
 	if (outcome == SCHED_INTERRUPTED)
-		return sched_signal(run->sched) == SIGTERM ? EXIT_SIGTERM :
+		return (run->jobs != NULL ? jobs_signal(run->jobs) :
+		    sched_signal(run->sched)) == SIGTERM ? EXIT_SIGTERM :
 		    EXIT_SIGINT;
-	if (sched_input_failed(run->sched))
+	if (run->jobs != NULL ? jobs_input_failed(run->jobs) :
+	    sched_input_failed(run->sched))
 		return EXIT_USAGE;
 	return c->failed > 0 ? EXIT_SOME_FAILED : EXIT_ALL_OK;
 }
@@ -261,6 +288,7 @@ run_finish(struct run *run)
 static void
 run_free(struct run *run)
 {
+	jobs_free(run->jobs);
 	sched_free(run->sched);
 	fields_free(run->fields);
 	if (run->sigint != NULL)
@@ -283,6 +311,7 @@ main(int argc, char **argv)
 {
 	struct run run = { 0 };
 	char err[512];
+	unsigned njobs;
 	int status;
 
 	switch (cli_parse(argc, argv, &run.opts, err, sizeof err)) {
@@ -309,21 +338,21 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	fit_file_limit(&run.opts);
 	clock_gettime(CLOCK_MONOTONIC, &run.start);
-	/* Three priorities: the default (1) for sockets and timers, and the
-	 * lowest (2) for writing results once a loop turn's work is done. */
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    (run.base = precise_event_base()) == NULL ||
-	    event_base_priority_init(run.base, 3) != 0) {
+	    (run.base = loop_base_new()) == NULL) {
 		say("cannot initialise libcurl or libevent");
 		cli_free(&run.opts);
 		return EXIT_INTERNAL;
 	}
 	run.summary = summary_new();
+	njobs = jobs_count(&run.opts);
 	status = run_open(&run);
-	if (status == EXIT_ALL_OK) {
+	if (status == EXIT_ALL_OK && njobs > 1)
+		status = run_jobs(&run, njobs);
+	else if (status == EXIT_ALL_OK)
 		run_loop(&run);
+	if (status == EXIT_ALL_OK)
 		status = run_finish(&run);
-	}
 	run_free(&run);
 	curl_global_cleanup();
 	return status;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,11 @@ struct output {
 	bool flush_due;             /* flush is active for this turn */
 	output_failed_fn failed;
 	void *arg;
+	/* With --jobs, one output a loop, all on one descriptor: a write
+	 * holds the lock of the output they share, so that lines of two
+	 * loops never mix (a pipe keeps only writes up to PIPE_BUF whole). */
+	struct output *parent;
+	pthread_mutex_t *lock;      /* the parent's own, made at its first share */
 };
 
 struct output *
@@ -49,6 +55,22 @@ output_open(const char *path, bool append, char *err, size_t errlen)
 	out->owned = fd != STDOUT_FILENO;
 	out->name = xstrdup(path != NULL && out->owned ? path :
 	    "standard output");
+	return out;
+}
+
+struct output *
+output_share(struct output *parent)
+{
+	struct output *out = xcalloc(1, sizeof *out);
+
+	if (parent->lock == NULL) {
+		parent->lock = xmalloc(sizeof *parent->lock);
+		pthread_mutex_init(parent->lock, NULL);
+	}
+	out->fd = parent->fd;
+	out->name = xstrdup(parent->name);
+	out->parent = parent;
+	out->lock = parent->lock;
 	return out;
 }
 
@@ -105,6 +127,11 @@ output_flush(struct output *out)
 	const char *data = out->pending.data;
 	size_t len = out->pending.len;
 
+	if (len == 0)
+		return out->error == 0 ? OUTPUT_OK : out->error == EPIPE ?
+		    OUTPUT_CLOSED : OUTPUT_FAILED;
+	if (out->lock != NULL)
+		pthread_mutex_lock(out->lock);
 	while (out->error == 0 && len > 0) {
 		ssize_t n = write(out->fd, data, len);
 
@@ -119,6 +146,8 @@ output_flush(struct output *out)
 			    "cannot write %s: %s", out->name, strerror(errno));
 		}
 	}
+	if (out->lock != NULL)
+		pthread_mutex_unlock(out->lock);
 	buf_reset(&out->pending);
 	if (out->error == 0)
 		return OUTPUT_OK;
@@ -141,6 +170,10 @@ output_close(struct output *out)
 	buf_free(&out->pending);
 	if (out->owned)
 		close(out->fd);
+	if (out->parent == NULL && out->lock != NULL) {
+		pthread_mutex_destroy(out->lock);
+		free(out->lock);
+	}
 	free(out->name);
 	free(out);
 }

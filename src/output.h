@@ -25,6 +25,10 @@ typedef void (*output_failed_fn)(void *arg, enum output_status status);
  * append.  NULL on failure, reason in err. */
 struct output *output_open(const char *path, bool append, char *err,
     size_t errlen);
+/* Another output on parent's descriptor, for another thread's loop
+ * (--jobs): each flush writes its lines whole, never mixed with
+ * another's.  Close it before parent. */
+struct output *output_share(struct output *parent);
 /* Write at the end of each turn of base's loop, at the lowest of its
  * three priorities; without this every line is written at once. */
 void output_defer(struct output *out, struct event_base *base,

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "feed.h"
 #include "fields.h"
 #include "gate.h"
 #include "hostkey.h"
@@ -16,6 +17,7 @@
 #include "origins.h"
 #include "retry.h"
 #include "robots.h"
+#include "slots.h"
 #include "task.h"
 #include "url.h"
 #include "xmalloc.h"
@@ -24,7 +26,7 @@ struct sched {
 	const struct options *opts;
 	struct event_base *base;
 	struct loop *loop;
-	struct input *input;
+	struct input *input;        /* NULL when fed (--jobs) */
 	struct output *output;
 	struct summary *summary;
 	const struct resume *resume;
@@ -55,15 +57,38 @@ struct sched {
 	int signo;
 	char error[512];
 	struct buf line;            /* the JSON line being written */
+
+	/* With --jobs (else NULL): lines come dealt, and slots from the pool
+	 * the loops share; slot_held is one taken but not yet used. */
+	struct feed *feed;
+	struct slots *slots;
+	unsigned job;
+	bool slot_held;
 };
 
 static void sched_pump(struct sched *s);
 static void sched_end(struct sched *s, enum sched_outcome outcome);
 
+/* Whether a transfer may start now.  Sharing slots with other loops,
+ * that takes one from the pool and holds it for the start to come
+ * (sched_start_attempt uses it; sched_pump gives back one left over). */
 static bool
-sched_slot_free(const struct sched *s)
+sched_slot_free(struct sched *s)
 {
-	return s->in_flight.count < (size_t)s->opts->concurrency;
+	if (s->in_flight.count >= (size_t)s->opts->concurrency)
+		return false;
+	if (s->slots == NULL || s->slot_held)
+		return true;
+	s->slot_held = slots_take(s->slots, s->job);
+	return s->slot_held;
+}
+
+/* A transfer that held a slot of the pool is over (or never began). */
+static void
+sched_slot_give(struct sched *s)
+{
+	if (s->slots != NULL)
+		slots_give(s->slots);
 }
 
 /* Tasks read and not yet started: in the gate's queues, or waiting for
@@ -239,6 +264,7 @@ sched_start_failed(struct sched *s, struct task *t, enum errkind kind,
 {
 	double now = task_clock();
 
+	sched_slot_give(s);
 	if (task_host(t) != NULL)
 		gate_done(s->gate, task_host(t), HOST_OTHER, now, -1, now);
 	sched_give_up(s, t, kind, message);
@@ -250,6 +276,7 @@ sched_start_attempt(struct sched *s, struct task *t)
 	CURL *easy = sched_get_easy(s);
 	char err[256];
 
+	s->slot_held = false;
 	if (easy == NULL) {
 		sched_start_failed(s, t, ERR_OTHER,
 		    "cannot create a libcurl handle");
@@ -541,15 +568,18 @@ sched_in_shard(const struct sched *s, CURLU *parsed)
  * interrupted) a fetchable line is cancelled before any attempt. */
 static void
 sched_accept_line(struct sched *s, const struct input_line *line,
-    const char *cancel_why)
+    CURLU *parsed, const char *cancel_why)
 {
 	struct task *t;
-	CURLU *parsed = NULL;
 	char why[256];
 
-	if (s->resume != NULL && resume_done(s->resume, line->text, line->len))
+	if (s->resume != NULL && resume_done(s->resume, line->text, line->len)) {
+		curl_url_cleanup(parsed);
 		return;
-	if (line->verdict == LINE_URL)
+	}
+	/* A dealt line comes parsed, unless it cannot be: parsing it again
+	 * gives the reason. */
+	if (line->verdict == LINE_URL && parsed == NULL)
 		parsed = url_parse(line->text, why, sizeof why);
 	if (!sched_in_shard(s, parsed)) {
 		curl_url_cleanup(parsed);
@@ -590,26 +620,37 @@ sched_warn(struct sched *s, const char *message)
  * their hosts are at a limit, so that a slot never waits on one host
  * while later lines name others. */
 static bool
-sched_want_line(const struct sched *s)
+sched_want_line(struct sched *s)
 {
 	if (s->order != NULL &&
 	    order_pending(s->order) >= (uint64_t)s->opts->lookahead)
 		return false;
 	if (s->gate == NULL)
-		return sched_slot_free(s) && sched_live(s) < s->max_live;
+		return sched_live(s) < s->max_live && sched_slot_free(s);
 	return sched_held(s) < (size_t)s->opts->lookahead &&
 	    s->in_flight.count + s->waiting.count < s->max_live;
+}
+
+/* The next line, from the input or, with --jobs, from the feed. */
+static enum input_status
+sched_next_line(struct sched *s, struct input_line *line, CURLU **parsed)
+{
+	if (s->feed != NULL)
+		return feed_next(s->feed, line, parsed);
+	*parsed = NULL;
+	return input_next(s->input, line);
 }
 
 static void
 sched_read(struct sched *s)
 {
 	struct input_line line;
+	CURLU *parsed;
 
 	while (!s->input_done && !sched_stopping(s) && sched_want_line(s)) {
-		switch (input_next(s->input, &line)) {
+		switch (sched_next_line(s, &line, &parsed)) {
 		case INPUT_LINE:
-			sched_accept_line(s, &line, NULL);
+			sched_accept_line(s, &line, parsed, NULL);
 			break;
 		case INPUT_AGAIN:
 			return;
@@ -634,10 +675,14 @@ sched_pump(struct sched *s)
 		if (!sched_stopping(s))
 			sched_arm_wake(s);
 	} else {
-		while (!sched_stopping(s) && sched_slot_free(s) &&
-		    s->ready.count > 0)
+		while (!sched_stopping(s) && s->ready.count > 0 &&
+		    sched_slot_free(s))
 			sched_start_attempt(s, task_list_pop(&s->ready));
 		sched_read(s);
+	}
+	if (s->slot_held) {
+		s->slot_held = false;
+		slots_give(s->slots);
 	}
 	if (!sched_stopping(s) && s->input_done && sched_live(s) == 0)
 		sched_end(s, SCHED_DONE);
@@ -703,6 +748,7 @@ sched_done_cb(CURL *easy, CURLcode code, void *arg)
 
 	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
 	task_list_remove(&s->in_flight, t);
+	sched_slot_give(s);
 	v = task_finish_attempt(t, code, &easy, &worn);
 	sched_put_easy(s, easy, worn);
 	if (task_host(t) != NULL)
@@ -783,7 +829,8 @@ sched_new(struct event_base *base, const struct options *opts,
 	if (opts->ordered)
 		s->order = order_new();
 	output_defer(output, base, sched_output_failed, s);
-	input_set_ready(input, sched_input_ready, s);
+	if (input != NULL)
+		input_set_ready(input, sched_input_ready, s);
 	return s;
 }
 
@@ -860,10 +907,12 @@ static void
 sched_cancel_buffered(struct sched *s, const char *why)
 {
 	struct input_line line;
+	CURLU *parsed;
 
-	input_stop_reading(s->input);
-	while (input_next(s->input, &line) == INPUT_LINE)
-		sched_accept_line(s, &line, why);
+	if (s->input != NULL)
+		input_stop_reading(s->input);
+	while (sched_next_line(s, &line, &parsed) == INPUT_LINE)
+		sched_accept_line(s, &line, parsed, why);
 }
 
 static void
@@ -872,8 +921,10 @@ sched_cancel_list(struct sched *s, struct task_list *list, const char *why)
 	struct task *t;
 
 	while ((t = task_list_pop(list)) != NULL) {
-		if (task_easy(t) != NULL)
+		if (task_easy(t) != NULL) {
 			loop_remove(s->loop, task_easy(t));
+			sched_slot_give(s);
+		}
 		task_cancel_wait(t);
 		sched_give_up(s, t, ERR_CANCELLED, why);
 	}
@@ -968,7 +1019,8 @@ sched_sample(void *arg, struct progress_counts *c)
 	c->in_flight = s->in_flight.count;
 	c->waiting = s->waiting.count + s->ready.count;
 	c->queued = sched_held(s);
-	c->sized = input_progress(s->input, &c->taken, &c->size);
+	c->sized = s->input != NULL &&
+	    input_progress(s->input, &c->taken, &c->size);
 	if (s->gate != NULL) {
 		size_t waiting, open;
 
@@ -977,4 +1029,26 @@ sched_sample(void *arg, struct progress_counts *c)
 		c->hosts_waiting = waiting;
 		c->hosts_open = open;
 	}
+}
+
+void
+sched_share(struct sched *s, struct feed *feed, struct slots *slots,
+    unsigned job)
+{
+	s->feed = feed;
+	s->slots = slots;
+	s->job = job;
+}
+
+void
+sched_poke(struct sched *s)
+{
+	if (!sched_stopping(s))
+		sched_pump(s);
+}
+
+void
+sched_abandon(struct sched *s)
+{
+	sched_end(s, SCHED_OUTPUT_CLOSED);
 }

@@ -30,11 +30,25 @@ struct fields;
 
 /* The scheduler borrows everything it is given; they must outlive it.
  * resume (may be NULL) names URLs to skip, already done; fields (may be
- * NULL) the fields to add to every line. */
+ * NULL) the fields to add to every line; input is NULL when the lines
+ * come from a feed (sched_share). */
 struct sched *sched_new(struct event_base *base, const struct options *opts,
     struct input *input, struct output *output, struct summary *summary,
     const struct resume *resume, struct fields *fields);
 void sched_free(struct sched *s);
+
+struct feed;
+struct slots;
+
+/* With --jobs, before sched_start: the lines come from feed, already
+ * parsed, and the slots from the pool all loops share, as user job. */
+void sched_share(struct sched *s, struct feed *feed, struct slots *slots,
+    unsigned job);
+/* Lines may have come into the feed, or slots come free: go on. */
+void sched_poke(struct sched *s);
+/* The run has failed elsewhere (another loop's output): end now, with
+ * nothing more written, as when the output is closed. */
+void sched_abandon(struct sched *s);
 
 /* Start reading and fetching; the run then goes on in the event loop. */
 void sched_start(struct sched *s);

@@ -145,6 +145,17 @@ spill_open(struct summary *s)
 }
 
 static void
+spill_write(struct summary *s, const struct spill_record *rec,
+    const char *url, const char *msg)
+{
+	if (s->spill == NULL && (s->spill = spill_open(s)) == NULL)
+		return;
+	fwrite(rec, sizeof *rec, 1, s->spill);
+	fwrite(url, 1, rec->url_len, s->spill);
+	fwrite(msg, 1, rec->msg_len, s->spill);
+}
+
+static void
 spill_failure(struct summary *s, const struct result *r)
 {
 	const char *msg = r->message ? r->message : "";
@@ -157,12 +168,7 @@ spill_failure(struct summary *s, const struct result *r)
 	rec.attempts = r->attempts;
 	rec.url_len = r->url_len;
 	rec.msg_len = strlen(msg);
-
-	if (s->spill == NULL && (s->spill = spill_open(s)) == NULL)
-		return;
-	fwrite(&rec, sizeof rec, 1, s->spill);
-	fwrite(r->url, 1, rec.url_len, s->spill);
-	fwrite(msg, 1, rec.msg_len, s->spill);
+	spill_write(s, &rec, r->url, msg);
 }
 
 void
@@ -207,6 +213,33 @@ spill_next(FILE *f, struct spill_record *rec, struct buf *url,
 	return fread(rec, sizeof *rec, 1, f) == 1 &&
 	    spill_read(f, url, rec->url_len) &&
 	    spill_read(f, msg, rec->msg_len);
+}
+
+void
+summary_merge(struct summary *dst, struct summary *src)
+{
+	struct buf url = BUF_INIT, msg = BUF_INIT;
+	struct spill_record rec;
+
+	dst->counts.total += src->counts.total;
+	dst->counts.ok += src->counts.ok;
+	dst->counts.failed += src->counts.failed;
+	dst->counts.retries += src->counts.retries;
+	for (int k = 0; k < ERR_KIND_COUNT; k++)
+		dst->counts.by_kind[k] += src->counts.by_kind[k];
+	dst->track_hosts = dst->track_hosts || src->track_hosts;
+	for (size_t i = 0; i < src->nnotes; i++)
+		summary_note_host(dst, src->notes[i].host,
+		    src->notes[i].times_opened, src->notes[i].circuit_urls,
+		    src->notes[i].lowest_limit);
+	if (src->spill != NULL) {
+		rewind(src->spill);
+		while (spill_next(src->spill, &rec, &url, &msg))
+			spill_write(dst, &rec, url.data, msg.data);
+		fseek(src->spill, 0, SEEK_END);
+	}
+	buf_free(&url);
+	buf_free(&msg);
 }
 
 /* A terminal would act on control characters in a hostile URL or server

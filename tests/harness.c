@@ -791,19 +791,29 @@ server_wait_idle(const struct server *s, double timeout_s)
 	}
 }
 
-/* argv for scrape: the binary, then args; malloc'd array only. */
+/* argv for scrape: the binary, then args; malloc'd array only.  With
+ * SCRAPE_TEST_JOBS=N in the environment (make check-jobs) every run gets
+ * "-j N" first, so that the whole suite runs at that many loops; an -j
+ * the test gives itself comes later and wins. */
 static char **
 scrape_argv(const char *const args[])
 {
-	size_t n = 0;
+	static char jobs_arg[16];
+	const char *jobs = getenv("SCRAPE_TEST_JOBS");
+	size_t n = 0, k = 1;
 	char **av;
 
 	while (args != NULL && args[n] != NULL)
 		n++;
-	av = xcalloc(n + 2, sizeof(*av));
+	av = xcalloc(n + 4, sizeof(*av));
 	av[0] = (char *)bin_path("SCRAPE_BIN", "./src/scrape");
-	memcpy(av + 1, args, n * sizeof(*av));
-	av[n + 1] = NULL;
+	if (jobs != NULL && *jobs != '\0') {
+		snprintf(jobs_arg, sizeof jobs_arg, "%s", jobs);
+		av[k++] = (char *)"-j";
+		av[k++] = jobs_arg;
+	}
+	memcpy(av + k, args, n * sizeof(*av));
+	av[n + k] = NULL;
 	return av;
 }
 
