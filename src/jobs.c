@@ -227,7 +227,7 @@ worker_init(struct jobs *j, struct worker *w, struct output *output,
 	w->summary = summary_new();
 	w->sched = sched_new(w->base, &w->opts, NULL, w->output, w->summary,
 	    NULL, w->fields);
-	sched_share(w->sched, w->feed, j->slots, w->index);
+	sched_share(w->sched, w->feed, j->slots, w->index, j->nworkers);
 	w->publish_ev = xcheck(event_new(w->base, -1, EV_PERSIST,
 	    worker_publish_cb, w));
 	event_add(w->publish_ev, &every);

@@ -20,7 +20,7 @@ struct loop;
 /* One multi handle, its timer, and how many transfers it holds. */
 struct shard {
 	struct loop *loop;
-	CURLM *multi;
+	CURLM *multi;              /* NULL until the shard is first used */
 	struct event *timer;
 	size_t running;
 	bool added;                /* on the loop's list of shards to start */
@@ -30,6 +30,8 @@ struct loop {
 	struct event_base *base;
 	struct shard *shards;
 	size_t nshards;
+	long per_shard;            /* transfers (and connections) a shard holds */
+	long spare_idle;           /* loop_share_connections: idle kept; 0 off */
 	size_t next;               /* where loop_add looks for room first */
 	struct shard **added;      /* shards given transfers while draining */
 	size_t nadded;
@@ -52,6 +54,18 @@ loop_fail(struct loop *loop, const char *what, CURLMcode rc)
 	event_base_loopbreak(loop->base);
 }
 
+/* With loop_share_connections, the connections a shard keeps after a
+ * transfer (CURLMOPT_MAXCONNECTS counts those in use too) follow its
+ * transfers in flight, plus its share of idle ones: as a transfer ends,
+ * libcurl closes the oldest idle connection while there are more. */
+static void
+shard_trim_idle(struct shard *shard)
+{
+	if (shard->loop->spare_idle > 0)
+		curl_multi_setopt(shard->multi, CURLMOPT_MAXCONNECTS,
+		    (long)shard->running + shard->loop->spare_idle);
+}
+
 /* Report every finished transfer.  The message's fields are copied before
  * curl_multi_remove_handle, which invalidates the message. */
 static void
@@ -70,6 +84,7 @@ loop_drain(struct shard *shard)
 		result = msg->data.result;
 		curl_multi_remove_handle(shard->multi, easy);
 		shard->running--;
+		shard_trim_idle(shard);
 		shard->loop->done(easy, result, shard->loop->arg);
 	}
 }
@@ -196,8 +211,10 @@ loop_close_cb(void *arg, curl_socket_t fd)
 }
 
 static void
-shard_init(struct shard *shard, struct loop *loop, long max_connects)
+shard_init(struct shard *shard, struct loop *loop)
 {
+	long max_connects = loop->per_shard;
+
 	shard->loop = loop;
 	shard->multi = curl_multi_init();
 	shard->timer = evtimer_new(loop->base, loop_timer_cb, shard);
@@ -226,8 +243,6 @@ loop_new(struct event_base *base, long max_transfers, loop_done_fn done,
     void *arg)
 {
 	struct loop *loop = xcalloc(1, sizeof *loop);
-	long per_shard = max_transfers < SHARD_TRANSFERS ? max_transfers :
-	    SHARD_TRANSFERS;
 
 	loop->base = base;
 	loop->done = done;
@@ -239,9 +254,17 @@ loop_new(struct event_base *base, long max_transfers, loop_done_fn done,
 	loop->shards = xcalloc(loop->nshards, sizeof *loop->shards);
 	loop->added = xcalloc(loop->nshards, sizeof *loop->added);
 	loop->watch = watch_new(base, loop_ready_cb);
-	for (size_t i = 0; i < loop->nshards; i++)
-		shard_init(&loop->shards[i], loop, per_shard);
+	loop->per_shard = max_transfers < SHARD_TRANSFERS ? max_transfers :
+	    SHARD_TRANSFERS;
 	return loop;
+}
+
+void
+loop_share_connections(struct loop *loop, unsigned nloops)
+{
+	loop->spare_idle = loop->per_shard / (long)nloops;
+	if (loop->spare_idle < 1)
+		loop->spare_idle = 1;
 }
 
 /* The caller has removed every easy handle.  curl_multi_cleanup may still
@@ -253,6 +276,8 @@ loop_free(struct loop *loop)
 	if (loop == NULL)
 		return;
 	for (size_t i = 0; i < loop->nshards; i++) {
+		if (loop->shards[i].multi == NULL)
+			continue;
 		curl_multi_cleanup(loop->shards[i].multi);
 		event_free(loop->shards[i].timer);
 	}
@@ -263,18 +288,23 @@ loop_free(struct loop *loop)
 }
 
 /* A shard with room, looking on from the last one used: the scheduler
- * never has more transfers than all shards hold together. */
+ * never has more transfers than all shards hold together.  A shard's
+ * multi handle (and its descriptors) is made when it is first needed:
+ * a loop of --jobs whose hosts never take much of -c makes only a few. */
 static struct shard *
 loop_pick_shard(struct loop *loop)
 {
-	for (size_t n = 0; n < loop->nshards; n++) {
-		struct shard *shard = &loop->shards[loop->next];
+	struct shard *shard = NULL;
 
+	for (size_t n = 0; n < loop->nshards; n++) {
+		shard = &loop->shards[loop->next];
 		if (shard->running < SHARD_TRANSFERS)
-			return shard;
+			break;
 		loop->next = (loop->next + 1) % loop->nshards;
 	}
-	return &loop->shards[loop->next];
+	if (shard->multi == NULL)
+		shard_init(shard, loop);
+	return shard;
 }
 
 bool
@@ -293,6 +323,7 @@ loop_add(struct loop *loop, CURL *easy, char *err, size_t errlen)
 		return false;
 	}
 	shard->running++;
+	shard_trim_idle(shard);
 	if (loop->draining && !shard->added) {
 		shard->added = true;
 		loop->added[loop->nadded++] = shard;
@@ -306,9 +337,11 @@ void
 loop_remove(struct loop *loop, CURL *easy)
 {
 	for (size_t i = 0; i < loop->nshards; i++) {
-		if (curl_multi_remove_handle(loop->shards[i].multi, easy) ==
+		if (loop->shards[i].multi != NULL &&
+		    curl_multi_remove_handle(loop->shards[i].multi, easy) ==
 		    CURLM_OK) {
 			loop->shards[i].running--;
+			shard_trim_idle(&loop->shards[i]);
 			break;
 		}
 	}

@@ -25,6 +25,13 @@ typedef void (*loop_done_fn)(CURL *easy, CURLcode result, void *arg);
 struct loop *loop_new(struct event_base *base, long max_transfers,
     loop_done_fn done, void *arg);
 void loop_free(struct loop *loop);
+/* This loop is one of nloops sharing -c (--jobs), and no loop can close
+ * another's idle connections: each of its multi handles keeps only
+ * 1/nloops of its connections idle beyond those in use, so that all
+ * loops together hold about -c (1 + 1/nloops) connections over many
+ * hosts, not nloops times -c.  (One loop alone keeps up to -c, idle
+ * and in use together.) */
+void loop_share_connections(struct loop *loop, unsigned nloops);
 
 /* Start a transfer.  False (reason in err) when libcurl refuses it. */
 bool loop_add(struct loop *loop, CURL *easy, char *err, size_t errlen);

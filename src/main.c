@@ -73,12 +73,26 @@ say(const char *fmt, ...)
 /* Descriptors kept aside from transfers: standard streams, inputs, the
  * event base's own, the failure spill, libcurl's resolver wake-ups. */
 #define RESERVED_FDS 64
+/* ... and for each loop of -j beyond the first: its event base, its bell,
+ * its multi handles' wake-up pairs. */
+#define RESERVED_FDS_PER_JOB 16
+
+/* The descriptors a run may hold: a socket per transfer, and with -j N
+ * each loop keeps up to -c connections of its own (idle ones included:
+ * a loop cannot close another's). */
+static long
+fds_wanted(long concurrency, unsigned njobs)
+{
+	return (long)njobs * (concurrency + RESERVED_FDS_PER_JOB) +
+	    RESERVED_FDS - RESERVED_FDS_PER_JOB;
+}
 
 /* Each transfer holds a socket: let -c go as far as the hard limit
  * allows without the user reaching for ulimit, and where even that is
- * too little, say so and run with fewer rather than fail transfers. */
+ * too little, run fewer loops, then fewer transfers (saying so) rather
+ * than fail transfers. */
 static void
-fit_file_limit(struct options *opts)
+fit_file_limit(struct options *opts, unsigned *njobs)
 {
 	struct rlimit rl;
 	long room;
@@ -90,8 +104,12 @@ fit_file_limit(struct options *opts)
 		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 			getrlimit(RLIMIT_NOFILE, &rl);
 	}
-	if (rl.rlim_cur == RLIM_INFINITY ||
-	    rl.rlim_cur >= (rlim_t)(opts->concurrency + RESERVED_FDS))
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return;
+	while (*njobs > 1 &&
+	    rl.rlim_cur < (rlim_t)fds_wanted(opts->concurrency, *njobs))
+		(*njobs)--;
+	if (rl.rlim_cur >= (rlim_t)fds_wanted(opts->concurrency, *njobs))
 		return;
 	room = (long)rl.rlim_cur - RESERVED_FDS;
 	if (room < 1)
@@ -336,7 +354,8 @@ main(int argc, char **argv)
 	/* A closed output must show up as EPIPE from write(), not kill us
 	 * before the lines already made are accounted for. */
 	signal(SIGPIPE, SIG_IGN);
-	fit_file_limit(&run.opts);
+	njobs = jobs_count(&run.opts);
+	fit_file_limit(&run.opts, &njobs);
 	clock_gettime(CLOCK_MONOTONIC, &run.start);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
 	    (run.base = loop_base_new()) == NULL) {
@@ -345,7 +364,6 @@ main(int argc, char **argv)
 		return EXIT_INTERNAL;
 	}
 	run.summary = summary_new();
-	njobs = jobs_count(&run.opts);
 	status = run_open(&run);
 	if (status == EXIT_ALL_OK && njobs > 1)
 		status = run_jobs(&run, njobs);

@@ -1033,11 +1033,12 @@ sched_sample(void *arg, struct progress_counts *c)
 
 void
 sched_share(struct sched *s, struct feed *feed, struct slots *slots,
-    unsigned job)
+    unsigned job, unsigned njobs)
 {
 	s->feed = feed;
 	s->slots = slots;
 	s->job = job;
+	loop_share_connections(s->loop, njobs);
 }
 
 void

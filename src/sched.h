@@ -41,9 +41,10 @@ struct feed;
 struct slots;
 
 /* With --jobs, before sched_start: the lines come from feed, already
- * parsed, and the slots from the pool all loops share, as user job. */
+ * parsed, and the slots from the pool all njobs loops share, as user
+ * job. */
 void sched_share(struct sched *s, struct feed *feed, struct slots *slots,
-    unsigned job);
+    unsigned job, unsigned njobs);
 /* Lines may have come into the feed, or slots come free: go on. */
 void sched_poke(struct sched *s);
 /* The run has failed elsewhere (another loop's output): end now, with

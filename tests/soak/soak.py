@@ -114,6 +114,10 @@ def parse_args():
                    help="sampling interval in seconds (default 0.1)")
     p.add_argument("--fd-slack", type=int, default=32,
                    help="descriptors allowed beyond C (default 32)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="scrape -j (default 1); each loop keeps up to C "
+                        "connections of its own, so the descriptor limit "
+                        "is jobs * (C + fd-slack/2) + fd-slack/2")
     p.add_argument("--fd-growth", type=int, default=8,
                    help="last-tenth fd max over first-tenth max "
                         "(default 8)")
@@ -317,12 +321,18 @@ def server_stats(port, path="/stats"):
         return json.loads(r.read().decode())
 
 
+def fd_limit(a):
+    """Descriptors scrape may hold: C and fd-slack at -j 1; each loop of
+    -j N has connections and descriptors of its own."""
+    return a.jobs * (a.concurrency + a.fd_slack // 2) + a.fd_slack // 2
+
+
 def run_scrape(a, urlfile, workdir):
     """Run scrape over urlfile, sampling it. Returns a dict of results."""
     out_path = os.path.join(workdir, "lines.jsonl")
     err_path = os.path.join(workdir, "stderr.txt")
     rep_path = os.path.join(workdir, "report.json")
-    argv = [a.scrape, "-c", str(a.concurrency), "-r", "1",
+    argv = [a.scrape, "-c", str(a.concurrency), "-j", str(a.jobs), "-r", "1",
             "--retry-delay", "0.01", "-t", "1", "--no-progress",
             "--report", rep_path] + a.extra + [urlfile]
     log("running: " + " ".join(argv))
@@ -722,10 +732,9 @@ def main():
             fd_max = max(s[2] for s in smp)
             fd_lo, fd_hi = tenth_max(smp, a.urls, 2)
             rss_lo, rss_hi = tenth_max(smp, a.urls, 3)
-            if fd_max > a.concurrency + a.fd_slack:
+            if fd_max > fd_limit(a):
                 problems.append("scrape had %d descriptors open, more than "
-                                "C + %d = %d" % (fd_max, a.fd_slack,
-                                                 a.concurrency + a.fd_slack))
+                                "the limit %d" % (fd_max, fd_limit(a)))
             if fd_lo is None or fd_hi is None:
                 problems.append("too few samples to compare the first and "
                                 "last tenth (run too short?)")
@@ -808,7 +817,7 @@ def main():
               % (wall, a.urls / wall if wall > 0 else 0))
         print("  scrape fds        min %s, max %s (first-tenth max %s, "
               "last-tenth max %s; limit %d)"
-              % (fd_min, fd_max, fd_lo, fd_hi, a.concurrency + a.fd_slack))
+              % (fd_min, fd_max, fd_lo, fd_hi, fd_limit(a)))
         print("  scrape RSS        first-tenth max %s KiB, last-tenth max "
               "%s KiB, peak (VmHWM) %s KiB; %d samples"
               % (rss_lo, rss_hi, r["hwm_kb"], len(smp)))
