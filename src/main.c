@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 #include <event2/event.h>
 
+#include "castore.h"
 #include "cli.h"
 #include "fields.h"
 #include "input.h"
@@ -372,6 +373,7 @@ main(int argc, char **argv)
 	if (status == EXIT_ALL_OK)
 		status = run_finish(&run);
 	run_free(&run);
+	castore_free();
 	curl_global_cleanup();
 	return status;
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "castore.h"
 #include "hash.h"
 #include "netguard.h"
 #include "robots.h"
@@ -292,6 +293,8 @@ task_easy_setup(CURL *easy, const struct options *opts,
 	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, opts->insecure ? 0L : 1L);
 	curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, opts->insecure ? 0L : 2L);
+	if (!opts->insecure)
+		castore_setup(easy);
 	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, task_write_cb);
 	curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, task_prereq_cb);
 	task_easy_method(easy, opts);
@@ -623,8 +626,15 @@ task_describe(struct task *t, CURLcode code)
 			    t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
 		break;
 	default:
-		snprintf(t->message, sizeof t->message, "%s",
-		    t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
+		/* libcurl's own message says only that castore's callback
+		 * refused the connection. */
+		if (code == CURLE_SSL_CACERT_BADFILE && castore_error() != NULL)
+			snprintf(t->message, sizeof t->message, "%s",
+			    castore_error());
+		else
+			snprintf(t->message, sizeof t->message, "%s",
+			    t->errbuf[0] ? t->errbuf :
+			    curl_easy_strerror(code));
 		break;
 	}
 }
