@@ -1,5 +1,6 @@
 #include "castore.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +14,13 @@
 /* libcurl's default for CURLOPT_CA_CACHE_TIMEOUT. */
 #define CASTORE_MAX_AGE 86400.0
 
-static enum { UNDECIDED, SHARED, DEFAULTS } mode = UNDECIDED;
+/* The loops of --jobs set up handles and make connections on threads of
+ * their own: the decision is made once, and the store is loaded and
+ * replaced under the lock (an X509_STORE itself may be used by several
+ * threads at once). */
+static pthread_once_t decided = PTHREAD_ONCE_INIT;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static enum { SHARED, DEFAULTS } mode = DEFAULTS;
 static const char *cafile;         /* libcurl's built-in locations */
 static const char *capath;
 static X509_STORE *store;
@@ -75,15 +82,18 @@ static CURLcode
 castore_ctx_cb(CURL *easy, void *sslctx, void *arg)
 {
 	double t = task_clock();
+	CURLcode rc = CURLE_OK;
 
 	(void)easy;
 	(void)arg;
+	pthread_mutex_lock(&lock);
 	if (store == NULL || t - loaded_at >= CASTORE_MAX_AGE) {
 		X509_STORE *s = castore_load();
 
 		if (s == NULL) {
 			/* As libcurl would, every connection tries again. */
 			failed = true;
+			pthread_mutex_unlock(&lock);
 			return CURLE_SSL_CACERT_BADFILE;
 		}
 		failed = false;
@@ -92,10 +102,12 @@ castore_ctx_cb(CURL *easy, void *sslctx, void *arg)
 		store = s;
 		loaded_at = t;
 	}
-	if (!X509_STORE_up_ref(store))
-		return CURLE_OUT_OF_MEMORY;
-	SSL_CTX_set_cert_store(sslctx, store);
-	return CURLE_OK;
+	if (X509_STORE_up_ref(store))
+		SSL_CTX_set_cert_store(sslctx, store);
+	else
+		rc = CURLE_OUT_OF_MEMORY;
+	pthread_mutex_unlock(&lock);
+	return rc;
 }
 
 static void
@@ -104,7 +116,6 @@ castore_decide(void)
 	CURL *probe;
 	char *file = NULL, *path = NULL;
 
-	mode = DEFAULTS;
 	if (!same_openssl() || (probe = curl_easy_init()) == NULL)
 		return;
 	/* The built-in locations, whatever is set on the handle. */
@@ -127,8 +138,7 @@ castore_decide(void)
 void
 castore_setup(CURL *easy)
 {
-	if (mode == UNDECIDED)
-		castore_decide();
+	pthread_once(&decided, castore_decide);
 	if (mode != SHARED)
 		return;
 	/* libcurl loads no bundle of its own, the costly part; the CA
@@ -140,10 +150,18 @@ castore_setup(CURL *easy)
 	curl_easy_setopt(easy, CURLOPT_CAINFO, NULL);
 }
 
-const char *
-castore_error(void)
+/* Copied under the lock: another loop may be loading the store again. */
+bool
+castore_error(char *out, size_t len)
 {
-	return failed ? error : NULL;
+	bool f;
+
+	pthread_mutex_lock(&lock);
+	f = failed;
+	if (f)
+		snprintf(out, len, "%s", error);
+	pthread_mutex_unlock(&lock);
+	return f;
 }
 
 void

@@ -1,6 +1,9 @@
 #ifndef SCRAPE_CASTORE_H
 #define SCRAPE_CASTORE_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include <curl/curl.h>
 
 /*
@@ -26,10 +29,10 @@
 /* Sets up easy for a verified transfer (not -k). */
 void castore_setup(CURL *easy);
 
-/* Why the last load failed, as libcurl would have said it; NULL when it
- * did not.  A transfer that failed with CURLE_SSL_CACERT_BADFILE failed
- * for this reason. */
-const char *castore_error(void);
+/* Why the last load failed, as libcurl would have said it, into out;
+ * false when it did not.  A transfer that failed with
+ * CURLE_SSL_CACERT_BADFILE failed for this reason. */
+bool castore_error(char *out, size_t len);
 
 /* Lets the store go (at exit, for leak checkers). */
 void castore_free(void);

@@ -628,13 +628,11 @@ task_describe(struct task *t, CURLcode code)
 	default:
 		/* libcurl's own message says only that castore's callback
 		 * refused the connection. */
-		if (code == CURLE_SSL_CACERT_BADFILE && castore_error() != NULL)
-			snprintf(t->message, sizeof t->message, "%s",
-			    castore_error());
-		else
-			snprintf(t->message, sizeof t->message, "%s",
-			    t->errbuf[0] ? t->errbuf :
-			    curl_easy_strerror(code));
+		if (code == CURLE_SSL_CACERT_BADFILE &&
+		    castore_error(t->message, sizeof t->message))
+			break;
+		snprintf(t->message, sizeof t->message, "%s",
+		    t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
 		break;
 	}
 }
