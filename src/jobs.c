@@ -501,14 +501,18 @@ jobs_interrupt(struct jobs *j, int signo)
 void
 jobs_finish(struct jobs *j)
 {
+	struct summary **all = xcalloc(j->nworkers, sizeof *all);
+
 	for (unsigned i = 0; i < j->nworkers; i++) {
 		struct worker *w = &j->workers[i];
 
 		if (w->started)
 			pthread_join(w->thread, NULL);
 		w->started = false;
-		summary_merge(j->summary, w->summary);
+		all[i] = w->summary;
 	}
+	summary_merge(j->summary, all, j->nworkers);
+	free(all);
 }
 
 void

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "json.h"
@@ -32,6 +33,7 @@ struct summary {
 /* One failure as stored in the spill file: this header, then the URL and
  * the message bytes. */
 struct spill_record {
+	uint64_t finished;    /* CLOCK_MONOTONIC, ns: summary_merge's order */
 	int kind;
 	long status;
 	long attempts;
@@ -162,7 +164,12 @@ spill_failure(struct summary *s, const struct result *r)
 	struct spill_record rec;
 
 	/* Zeroed padding and all: the record is written out as bytes. */
+	struct timespec now;
+
 	memset(&rec, 0, sizeof rec);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	rec.finished = (uint64_t)now.tv_sec * 1000000000u +
+	    (uint64_t)now.tv_nsec;
 	rec.kind = r->kind;
 	rec.status = r->status;
 	rec.attempts = r->attempts;
@@ -215,31 +222,76 @@ spill_next(FILE *f, struct spill_record *rec, struct buf *url,
 	    spill_read(f, msg, rec->msg_len);
 }
 
-void
-summary_merge(struct summary *dst, struct summary *src)
-{
-	struct buf url = BUF_INIT, msg = BUF_INIT;
+/* One source's failures, read a record ahead. */
+struct merge_source {
+	FILE *spill;
+	bool has;
 	struct spill_record rec;
+	struct buf url, msg;
+};
 
-	dst->counts.total += src->counts.total;
-	dst->counts.ok += src->counts.ok;
-	dst->counts.failed += src->counts.failed;
-	dst->counts.retries += src->counts.retries;
-	for (int k = 0; k < ERR_KIND_COUNT; k++)
-		dst->counts.by_kind[k] += src->counts.by_kind[k];
-	dst->track_hosts = dst->track_hosts || src->track_hosts;
-	for (size_t i = 0; i < src->nnotes; i++)
-		summary_note_host(dst, src->notes[i].host,
-		    src->notes[i].times_opened, src->notes[i].circuit_urls,
-		    src->notes[i].lowest_limit);
-	if (src->spill != NULL) {
-		rewind(src->spill);
-		while (spill_next(src->spill, &rec, &url, &msg))
-			spill_write(dst, &rec, url.data, msg.data);
-		fseek(src->spill, 0, SEEK_END);
+static void
+merge_advance(struct merge_source *m)
+{
+	m->has = m->spill != NULL &&
+	    spill_next(m->spill, &m->rec, &m->url, &m->msg);
+}
+
+/* The failures of every source, in the order they finished across all
+ * of them: each spill is in that order already, so a merge of the heads
+ * (few sources: a linear pick is enough). */
+static void
+merge_failures(struct summary *dst, struct summary **srcs, size_t n)
+{
+	struct merge_source *m = xcalloc(n, sizeof *m);
+
+	for (size_t i = 0; i < n; i++) {
+		m[i].spill = srcs[i]->spill;
+		if (m[i].spill != NULL)
+			rewind(m[i].spill);
+		merge_advance(&m[i]);
 	}
-	buf_free(&url);
-	buf_free(&msg);
+	for (;;) {
+		struct merge_source *first = NULL;
+
+		for (size_t i = 0; i < n; i++)
+			if (m[i].has && (first == NULL ||
+			    m[i].rec.finished < first->rec.finished))
+				first = &m[i];
+		if (first == NULL)
+			break;
+		spill_write(dst, &first->rec, first->url.data, first->msg.data);
+		merge_advance(first);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].spill != NULL)
+			fseek(m[i].spill, 0, SEEK_END);
+		buf_free(&m[i].url);
+		buf_free(&m[i].msg);
+	}
+	free(m);
+}
+
+void
+summary_merge(struct summary *dst, struct summary **srcs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct summary *src = srcs[i];
+
+		dst->counts.total += src->counts.total;
+		dst->counts.ok += src->counts.ok;
+		dst->counts.failed += src->counts.failed;
+		dst->counts.retries += src->counts.retries;
+		for (int k = 0; k < ERR_KIND_COUNT; k++)
+			dst->counts.by_kind[k] += src->counts.by_kind[k];
+		dst->track_hosts = dst->track_hosts || src->track_hosts;
+		for (size_t j = 0; j < src->nnotes; j++)
+			summary_note_host(dst, src->notes[j].host,
+			    src->notes[j].times_opened,
+			    src->notes[j].circuit_urls,
+			    src->notes[j].lowest_limit);
+	}
+	merge_failures(dst, srcs, n);
 }
 
 /* A terminal would act on control characters in a hostile URL or server

@@ -35,9 +35,10 @@ void summary_track_hosts(struct summary *s);
 void summary_note_host(struct summary *s, const char *host,
     long times_opened, long circuit_urls, long lowest_limit);
 
-/* Add src's counts, failures and host notes to dst's (--jobs: each loop
- * has a summary of its own). */
-void summary_merge(struct summary *dst, struct summary *src);
+/* Add the counts, failures and host notes of srcs[0..n) to dst's
+ * (--jobs: each loop has a summary of its own); the failures in the order
+ * they finished, across all of them. */
+void summary_merge(struct summary *dst, struct summary **srcs, size_t n);
 /* The human summary: one line per failed URL, then one per host the
  * host policy acted on, then the totals line.
  * URLs and messages have control characters and bad UTF-8 escaped. */

@@ -218,6 +218,54 @@ START_TEST(test_many_failures_all_listed)
 }
 END_TEST
 
+/* --jobs: the loops' summaries add up, their failures listed in the
+ * order they finished across loops, host notes joined by host. */
+START_TEST(test_merge)
+{
+	struct summary *dst = summary_new(), *src[3];
+	static const char *const urls[] = { "http://1/", "http://2/",
+	    "http://3/", "http://4/", "http://5/", "http://6/" };
+	struct result ok = make_result("http://ok/", ERR_NONE, 200, 2);
+	char *text, *p;
+
+	for (int i = 0; i < 3; i++)
+		src[i] = summary_new();
+	/* URL k fails in loop k mod 3, one after another. */
+	for (int k = 0; k < 6; k++) {
+		struct result r = make_result(urls[k], ERR_TIMEOUT, 0, 1);
+
+		summary_add(src[k % 3], &r);
+	}
+	summary_add(src[1], &ok);
+	summary_track_hosts(src[2]);
+	summary_note_host(src[0], "a.example", 1, 3, 0);
+	summary_note_host(src[2], "a.example", 1, 2, 4);
+	summary_merge(dst, src, 3);
+	ck_assert_uint_eq(summary_counts(dst)->total, 7);
+	ck_assert_uint_eq(summary_counts(dst)->failed, 6);
+	ck_assert_uint_eq(summary_counts(dst)->by_kind[ERR_TIMEOUT], 6);
+	ck_assert_uint_eq(summary_counts(dst)->retries, 1);
+	text = capture_print(dst, 1.0);
+	p = text;
+	for (int k = 0; k < 6; k++) {
+		char *at = strstr(p, urls[k]);
+
+		ck_assert_msg(at != NULL, "%s missing or out of order:\n%s",
+		    urls[k], text);
+		p = at;
+	}
+	ck_assert_ptr_nonnull(strstr(text, "host a.example: circuit opened 2 "
+	    "times, 5 URLs circuit_open; --adaptive lowered its limit to 4\n"));
+	free(text);
+	text = capture_report(dst, 1.0);
+	ck_assert_ptr_nonnull(strstr(text, "\"hosts\":[{\"host\":\"a.example\""));
+	free(text);
+	for (int i = 0; i < 3; i++)
+		summary_free(src[i]);
+	summary_free(dst);
+}
+END_TEST
+
 START_TEST(test_empty_run)
 {
 	struct summary *s = summary_new();
@@ -248,6 +296,7 @@ main(void)
 	tcase_add_test(tc, test_report_document);
 	tcase_add_test(tc, test_report_and_print_can_both_run);
 	tcase_add_test(tc, test_many_failures_all_listed);
+	tcase_add_test(tc, test_merge);
 	tcase_add_test(tc, test_empty_run);
 	suite_add_tcase(suite, tc);
 	sr = srunner_create(suite);
