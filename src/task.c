@@ -471,6 +471,21 @@ task_parsed(const struct task *t)
 	return t->parsed;
 }
 
+/* Whether libcurl makes the URL string anew from CURLOPT_CURLU at the
+ * start of every transfer, replacing whatever CURLOPT_URL gave it: 8.x
+ * does (Curl_pretransfer in 8.14.1), 7.88 uses the string it was given.
+ * Decided by the libcurl scrape runs with, not the one it was built on. */
+static bool
+curl_rebuilds_url(void)
+{
+	static int rebuilds = -1;
+
+	if (rebuilds < 0)
+		rebuilds = curl_version_info(CURLVERSION_NOW)->version_num >=
+		    0x080000;
+	return rebuilds;
+}
+
 static void
 task_reset_attempt(struct task *t)
 {
@@ -498,9 +513,11 @@ task_attach(struct task *t, CURL *easy, char *err, size_t errlen)
 	 * only as the transfer's name.  Without the string, libcurl 7.88
 	 * rebuilds it from the parse for every transfer, a tenth of all the
 	 * instructions a request costs; and a handle given only a new parse
-	 * would keep its previous transfer's string. */
-	curl_easy_setopt(easy, CURLOPT_CURLU, t->parsed);
-	rc = curl_easy_setopt(easy, CURLOPT_URL, t->url);
+	 * would keep its previous transfer's string.  libcurl 8 rebuilds it
+	 * whatever it was given, so there the copy is not made. */
+	rc = curl_easy_setopt(easy, CURLOPT_CURLU, t->parsed);
+	if (rc == CURLE_OK && !curl_rebuilds_url())
+		rc = curl_easy_setopt(easy, CURLOPT_URL, t->url);
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
 		return false;
