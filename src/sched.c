@@ -118,7 +118,7 @@ sched_put_easy(struct sched *s, CURL *easy, bool worn)
 			    s->proxy_env);
 		s->idle[s->nidle++] = easy;
 	} else {
-		curl_easy_cleanup(easy);
+		task_easy_free(easy);
 	}
 }
 
@@ -701,7 +701,7 @@ sched_done_cb(CURL *easy, CURLcode code, void *arg)
 	struct verdict v;
 	bool worn;
 
-	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
+	t = task_of_easy(easy);
 	task_list_remove(&s->in_flight, t);
 	v = task_finish_attempt(t, code, &easy, &worn);
 	sched_put_easy(s, easy, worn);
@@ -829,7 +829,7 @@ sched_free(struct sched *s)
 		CURL *easy = task_easy(t);
 
 		loop_remove(s->loop, easy);
-		curl_easy_cleanup(easy);
+		task_easy_free(easy);
 		task_free(t);
 	}
 	while ((t = task_list_pop(&s->waiting)) != NULL)
@@ -839,7 +839,7 @@ sched_free(struct sched *s)
 	sched_hosts_free(s);
 	order_free(s->order);
 	while (s->nidle > 0)
-		curl_easy_cleanup(s->idle[--s->nidle]);
+		task_easy_free(s->idle[--s->nidle]);
 	free(s->idle);
 	loop_free(s->loop);
 	curl_slist_free_all(s->headers);
