@@ -20,6 +20,9 @@ struct loop *loop_new(struct event_base *base, long max_transfers,
     loop_done_fn done, void *arg);
 void loop_free(struct loop *loop);
 
+/* Make an easy handle fit for loop_add: once when it is made, and again
+ * after every curl_easy_reset. */
+void loop_easy_setup(struct loop *loop, CURL *easy);
 /* Start a transfer.  False (reason in err) when libcurl refuses it. */
 bool loop_add(struct loop *loop, CURL *easy, char *err, size_t errlen);
 /* Abandon a transfer in flight; its done callback is not called. */

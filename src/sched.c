@@ -100,9 +100,14 @@ sched_end(struct sched *s, enum sched_outcome outcome)
 static CURL *
 sched_get_easy(struct sched *s)
 {
+	CURL *easy;
+
 	if (s->nidle > 0)
 		return s->idle[--s->nidle];
-	return task_easy_new(s->opts, s->headers, s->proxy_env);
+	easy = task_easy_new(s->opts, s->headers, s->proxy_env);
+	if (easy != NULL)
+		loop_easy_setup(s->loop, easy);
+	return easy;
 }
 
 /* At most one idle handle per slot: more could never be in use.  A
@@ -113,9 +118,11 @@ sched_put_easy(struct sched *s, CURL *easy, bool worn)
 	if (easy == NULL)
 		return;
 	if (s->nidle < (size_t)s->opts->concurrency) {
-		if (worn)
+		if (worn) {
 			task_easy_recycle(easy, s->opts, s->headers,
 			    s->proxy_env);
+			loop_easy_setup(s->loop, easy);
+		}
 		s->idle[s->nidle++] = easy;
 	} else {
 		task_easy_free(easy);
