@@ -58,6 +58,7 @@ struct task {
 struct handle {
 	struct task *task;              /* whose attempt it runs */
 	char errbuf[CURL_ERROR_SIZE];   /* libcurl writes here mid-transfer */
+	long pipewait;                  /* CURLOPT_PIPEWAIT as last set */
 };
 
 static struct handle *
@@ -298,6 +299,7 @@ task_easy_setup(CURL *easy, struct handle *h, const struct options *opts,
 	curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, h);
 	curl_easy_setopt(easy, CURLOPT_PREREQDATA, h);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, h->errbuf);
+	h->pipewait = 0;                /* libcurl's default */
 	if (!use_proxy_env) {
 		curl_easy_setopt(easy, CURLOPT_PROXY, "");
 		curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
@@ -549,6 +551,7 @@ bool
 task_attach(struct task *t, CURL *easy, char *err, size_t errlen)
 {
 	CURLcode rc;
+	long pipewait;
 
 	task_reset_attempt(t);
 	/* libcurl fetches the parse (CURLOPT_CURLU) and takes the URL string
@@ -570,9 +573,13 @@ task_attach(struct task *t, CURL *easy, char *err, size_t errlen)
 	t->requests = 0;
 	/* Waiting for a connection that may multiplex pays off only where
 	 * HTTP/2 can be offered, in the TLS handshake; on http:// it would
-	 * hold each transfer back until the previous response is in. */
-	curl_easy_setopt(easy, CURLOPT_PIPEWAIT,
-	    strncasecmp(t->url, "https:", 6) == 0 ? 1L : 0L);
+	 * hold each transfer back until the previous response is in.  Set
+	 * only when it changes from the handle's last transfer. */
+	pipewait = strncasecmp(t->url, "https:", 6) == 0 ? 1L : 0L;
+	if (t->handle->pipewait != pipewait) {
+		curl_easy_setopt(easy, CURLOPT_PIPEWAIT, pipewait);
+		t->handle->pipewait = pipewait;
+	}
 	/* robots.txt is a GET whatever -X and -d say, and RFC 9309 asks
 	 * for five redirects to be followed.  The handle is recycled after
 	 * (task_finish_attempt), so these do not stick. */
