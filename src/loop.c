@@ -307,15 +307,20 @@ loop_pick_shard(struct loop *loop)
 	return shard;
 }
 
+/* Connections take these from the transfer that opens them. */
+void
+loop_easy_setup(struct loop *loop, CURL *easy)
+{
+	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, loop_close_cb);
+	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, loop);
+}
+
 bool
 loop_add(struct loop *loop, CURL *easy, char *err, size_t errlen)
 {
 	struct shard *shard = loop_pick_shard(loop);
 	CURLMcode rc;
 
-	/* Connections take these from the transfer that opens them. */
-	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, loop_close_cb);
-	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, loop);
 	rc = curl_multi_add_handle(shard->multi, easy);
 	if (rc != CURLM_OK) {
 		snprintf(err, errlen, "curl_multi_add_handle: %s",

@@ -33,6 +33,9 @@ void loop_free(struct loop *loop);
  * and in use together.) */
 void loop_share_connections(struct loop *loop, unsigned nloops);
 
+/* Make an easy handle fit for loop_add: once when it is made, and again
+ * after every curl_easy_reset. */
+void loop_easy_setup(struct loop *loop, CURL *easy);
 /* Start a transfer.  False (reason in err) when libcurl refuses it. */
 bool loop_add(struct loop *loop, CURL *easy, char *err, size_t errlen);
 /* Abandon a transfer in flight; its done callback is not called. */

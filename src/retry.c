@@ -37,12 +37,14 @@ is_retryable_status(long status)
  * libcurl says "receive error" both for a connection that broke and for a
  * chunked body whose framing is wrong; only its message tells them apart.
  * The second is the server's answer being malformed, which asking again
- * will not change.
+ * will not change.  libcurl 7.88 says "... in chunked-encoding", 8.x
+ * names the fault ("chunk hex-length char not a hex digit: 0x7a",
+ * "invalid chunk size: ..."): both say "chunk".
  */
 static bool
 is_bad_chunked(const char *message)
 {
-	return message != NULL && strstr(message, "chunked") != NULL;
+	return message != NULL && strstr(message, "chunk") != NULL;
 }
 
 static struct verdict

@@ -125,9 +125,14 @@ sched_end(struct sched *s, enum sched_outcome outcome)
 static CURL *
 sched_get_easy(struct sched *s)
 {
+	CURL *easy;
+
 	if (s->nidle > 0)
 		return s->idle[--s->nidle];
-	return task_easy_new(s->opts, s->headers, s->proxy_env);
+	easy = task_easy_new(s->opts, s->headers, s->proxy_env);
+	if (easy != NULL)
+		loop_easy_setup(s->loop, easy);
+	return easy;
 }
 
 /* At most one idle handle per slot: more could never be in use.  A
@@ -138,12 +143,14 @@ sched_put_easy(struct sched *s, CURL *easy, bool worn)
 	if (easy == NULL)
 		return;
 	if (s->nidle < (size_t)s->opts->concurrency) {
-		if (worn)
+		if (worn) {
 			task_easy_recycle(easy, s->opts, s->headers,
 			    s->proxy_env);
+			loop_easy_setup(s->loop, easy);
+		}
 		s->idle[s->nidle++] = easy;
 	} else {
-		curl_easy_cleanup(easy);
+		task_easy_free(easy);
 	}
 }
 
@@ -746,7 +753,7 @@ sched_done_cb(CURL *easy, CURLcode code, void *arg)
 	struct verdict v;
 	bool worn;
 
-	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
+	t = task_of_easy(easy);
 	task_list_remove(&s->in_flight, t);
 	sched_slot_give(s);
 	v = task_finish_attempt(t, code, &easy, &worn);
@@ -876,7 +883,7 @@ sched_free(struct sched *s)
 		CURL *easy = task_easy(t);
 
 		loop_remove(s->loop, easy);
-		curl_easy_cleanup(easy);
+		task_easy_free(easy);
 		task_free(t);
 	}
 	while ((t = task_list_pop(&s->waiting)) != NULL)
@@ -886,7 +893,7 @@ sched_free(struct sched *s)
 	sched_hosts_free(s);
 	order_free(s->order);
 	while (s->nidle > 0)
-		curl_easy_cleanup(s->idle[--s->nidle]);
+		task_easy_free(s->idle[--s->nidle]);
 	free(s->idle);
 	loop_free(s->loop);
 	curl_slist_free_all(s->headers);

@@ -24,6 +24,7 @@ struct task {
 	struct timespec first_start;
 	struct timespec end;
 	CURL *easy;                     /* attempt in flight */
+	struct handle *handle;          /* easy's, see below */
 	long requests;                  /* sent in this attempt, see prereq */
 	double started;                 /* the attempt's start, seconds */
 	struct gate_host *host;         /* with host options on */
@@ -43,13 +44,32 @@ struct task {
 	char retry_after[64];           /* of a 429 or 503, "" if none */
 	char blocked[64];               /* address --no-private refused */
 	enum errkind kind;
-	char errbuf[CURL_ERROR_SIZE];   /* libcurl writes here mid-transfer */
+	char errbuf[CURL_ERROR_SIZE];   /* libcurl's message, once collected */
 	char message[CURL_ERROR_SIZE + 64];
 
 	struct event *timer;            /* retry wait, made on first use */
 	void (*wake)(struct task *t, void *arg);
 	void *wake_arg;
 };
+
+/* What an easy handle from task_easy_new carries for its whole life:
+ * CURLOPT_PRIVATE, every callback's data and CURLOPT_ERRORBUFFER point
+ * here, set once per handle (and again after a reset), so that an
+ * attempt only stores its task instead of setting five options. */
+struct handle {
+	struct task *task;              /* whose attempt it runs */
+	char errbuf[CURL_ERROR_SIZE];   /* libcurl writes here mid-transfer */
+	long pipewait;                  /* CURLOPT_PIPEWAIT as last set */
+};
+
+static struct handle *
+handle_of(CURL *easy)
+{
+	struct handle *h = NULL;
+
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&h);
+	return h;
+}
 
 void
 task_list_push_back(struct task_list *l, struct task *t)
@@ -92,7 +112,7 @@ task_list_pop(struct task_list *l)
 static size_t
 task_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 {
-	struct task *t = arg;
+	struct task *t = ((struct handle *)arg)->task;
 	size_t len = size * nmemb;
 
 	/* RFC 9309 asks for at least 500 KiB of a robots.txt to be read, and
@@ -128,7 +148,7 @@ static curl_socket_t
 task_opensocket_cb(void *arg, curlsocktype purpose,
     struct curl_sockaddr *address)
 {
-	struct task *t = arg;
+	struct task *t = ((struct handle *)arg)->task;
 
 	if (purpose == CURLSOCKTYPE_IPCXN &&
 	    netguard_is_private(&address->addr)) {
@@ -145,7 +165,7 @@ static int
 task_prereq_cb(void *arg, char *conn_primary_ip, char *conn_local_ip,
     int conn_primary_port, int conn_local_port)
 {
-	struct task *t = arg;
+	struct task *t = ((struct handle *)arg)->task;
 
 	t->requests++;
 	return CURL_PREREQFUNC_OK;
@@ -270,11 +290,17 @@ task_easy_method(CURL *easy, const struct options *opts)
 		curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, m);
 }
 
-/* Every option that is the same for all URLs. */
+/* Every option that is the same for all URLs, and the handle's own. */
 static void
-task_easy_setup(CURL *easy, const struct options *opts,
+task_easy_setup(CURL *easy, struct handle *h, const struct options *opts,
     struct curl_slist *headers, bool use_proxy_env)
 {
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, h);
+	curl_easy_setopt(easy, CURLOPT_WRITEDATA, h);
+	curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, h);
+	curl_easy_setopt(easy, CURLOPT_PREREQDATA, h);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, h->errbuf);
+	h->pipewait = 0;                /* libcurl's default */
 	if (!use_proxy_env) {
 		curl_easy_setopt(easy, CURLOPT_PROXY, "");
 		curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
@@ -310,7 +336,8 @@ task_easy_new(const struct options *opts, struct curl_slist *headers,
 	CURL *easy = curl_easy_init();
 
 	if (easy != NULL)
-		task_easy_setup(easy, opts, headers, use_proxy_env);
+		task_easy_setup(easy, xcalloc(1, sizeof(struct handle)), opts,
+		    headers, use_proxy_env);
 	return easy;
 }
 
@@ -319,8 +346,25 @@ void
 task_easy_recycle(CURL *easy, const struct options *opts,
     struct curl_slist *headers, bool use_proxy_env)
 {
+	struct handle *h = handle_of(easy);
+
 	curl_easy_reset(easy);
-	task_easy_setup(easy, opts, headers, use_proxy_env);
+	task_easy_setup(easy, h, opts, headers, use_proxy_env);
+}
+
+void
+task_easy_free(CURL *easy)
+{
+	if (easy != NULL) {
+		free(handle_of(easy));
+		curl_easy_cleanup(easy);
+	}
+}
+
+struct task *
+task_of_easy(CURL *easy)
+{
+	return handle_of(easy)->task;
 }
 
 struct task *
@@ -474,6 +518,21 @@ task_parsed(const struct task *t)
 	return t->parsed;
 }
 
+/* Whether libcurl makes the URL string anew from CURLOPT_CURLU at the
+ * start of every transfer, replacing whatever CURLOPT_URL gave it: 8.x
+ * does (Curl_pretransfer in 8.14.1), 7.88 uses the string it was given.
+ * Decided by the libcurl scrape runs with, not the one it was built on. */
+static bool
+curl_rebuilds_url(void)
+{
+	static int rebuilds = -1;
+
+	if (rebuilds < 0)
+		rebuilds = curl_version_info(CURLVERSION_NOW)->version_num >=
+		    0x080000;
+	return rebuilds;
+}
+
 static void
 task_reset_attempt(struct task *t)
 {
@@ -495,30 +554,35 @@ bool
 task_attach(struct task *t, CURL *easy, char *err, size_t errlen)
 {
 	CURLcode rc;
+	long pipewait;
 
 	task_reset_attempt(t);
 	/* libcurl fetches the parse (CURLOPT_CURLU) and takes the URL string
 	 * only as the transfer's name.  Without the string, libcurl 7.88
 	 * rebuilds it from the parse for every transfer, a tenth of all the
 	 * instructions a request costs; and a handle given only a new parse
-	 * would keep its previous transfer's string. */
-	curl_easy_setopt(easy, CURLOPT_CURLU, t->parsed);
-	rc = curl_easy_setopt(easy, CURLOPT_URL, t->url);
+	 * would keep its previous transfer's string.  libcurl 8 rebuilds it
+	 * whatever it was given, so there the copy is not made. */
+	t->handle = handle_of(easy);
+	t->handle->task = t;
+	t->handle->errbuf[0] = '\0';
+	rc = curl_easy_setopt(easy, CURLOPT_CURLU, t->parsed);
+	if (rc == CURLE_OK && !curl_rebuilds_url())
+		rc = curl_easy_setopt(easy, CURLOPT_URL, t->url);
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "%s", curl_easy_strerror(rc));
 		return false;
 	}
-	curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
-	curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
-	curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, t);
-	curl_easy_setopt(easy, CURLOPT_PREREQDATA, t);
 	t->requests = 0;
-	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf);
 	/* Waiting for a connection that may multiplex pays off only where
 	 * HTTP/2 can be offered, in the TLS handshake; on http:// it would
-	 * hold each transfer back until the previous response is in. */
-	curl_easy_setopt(easy, CURLOPT_PIPEWAIT,
-	    strncasecmp(t->url, "https:", 6) == 0 ? 1L : 0L);
+	 * hold each transfer back until the previous response is in.  Set
+	 * only when it changes from the handle's last transfer. */
+	pipewait = strncasecmp(t->url, "https:", 6) == 0 ? 1L : 0L;
+	if (t->handle->pipewait != pipewait) {
+		curl_easy_setopt(easy, CURLOPT_PIPEWAIT, pipewait);
+		t->handle->pipewait = pipewait;
+	}
 	/* robots.txt is a GET whatever -X and -d say, and RFC 9309 asks
 	 * for five redirects to be followed.  The handle is recycled after
 	 * (task_finish_attempt), so these do not stick. */
@@ -578,11 +642,12 @@ task_collect(struct task *t)
 	curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &s);
 	t->content_type = dup_or_null(s);
 	task_keep_retry_after(t, easy);
-	/* The handle is reused by other tasks: it must not keep pointers
-	 * into this one. */
-	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
-	curl_easy_setopt(easy, CURLOPT_CURLU, NULL);
+	memcpy(t->errbuf, t->handle->errbuf, sizeof t->errbuf);
+	/* The handle keeps pointing at this task and its CURLU until its
+	 * next attempt sets its own: libcurl reads CURLOPT_CURLU only when
+	 * a transfer starts, and calls back only during one. */
 	t->easy = NULL;
+	t->handle = NULL;
 	now(&t->end);
 	return easy;
 }

@@ -45,6 +45,11 @@ CURL *task_easy_new(const struct options *opts, struct curl_slist *headers,
 void task_easy_recycle(CURL *easy, const struct options *opts,
     struct curl_slist *headers, bool use_proxy_env);
 
+/* Clean up a handle from task_easy_new (NULL: nothing). */
+void task_easy_free(CURL *easy);
+/* The task whose attempt a handle from task_easy_new runs. */
+struct task *task_of_easy(CURL *easy);
+
 /* Whether any proxy variable libcurl honours is set. */
 bool task_proxy_env_set(void);
 

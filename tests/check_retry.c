@@ -124,6 +124,9 @@ static const struct case_ transport_cases[] = {
 	 * protocol and final.  A plain receive error stays reset. */
 	{ CURLE_RECV_ERROR, 200, false, ERR_PROTOCOL, false, "bad chunk size",
 	    "Illegal or missing hexadecimal sequence in chunked-encoding" },
+	{ CURLE_RECV_ERROR, 200, false, ERR_PROTOCOL, false,
+	    "bad chunk size, libcurl 8.x",
+	    "chunk hex-length char not a hex digit: 0x7a" },
 	{ CURLE_RECV_ERROR, 200, false, ERR_RESET, true, "recv failure",
 	    "Recv failure: Connection reset by peer" },
 	{ CURLE_BAD_CONTENT_ENCODING, 200, false, ERR_PROTOCOL, false,
