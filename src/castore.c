@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/opensslv.h>
@@ -10,23 +11,57 @@
 #include <openssl/x509_vfy.h>
 
 #include "task.h"
+#include "xmalloc.h"
 
 /* libcurl's default for CURLOPT_CA_CACHE_TIMEOUT. */
 #define CASTORE_MAX_AGE 86400.0
 
 /* The loops of --jobs set up handles and make connections on threads of
- * their own: the decision is made once, and the store is loaded and
- * replaced under the lock (an X509_STORE itself may be used by several
- * threads at once). */
+ * their own: the decision is made once, and each thread keeps a store of
+ * its own.  libcurl 7.88 to 8.2 fill the SSL_CTX's store after
+ * castore_ctx_cb has put one there: they add the CA directory to it again
+ * and set its flags again (X509_STORE_load_path, X509_STORE_set_flags),
+ * under no lock of ours.  On a store the loops shared, that is threads
+ * writing one X509_VERIFY_PARAM while others verify with it; a store of
+ * the thread's own is only ever touched by that thread (and freed by the
+ * main thread once the loops are over). */
 static pthread_once_t decided = PTHREAD_ONCE_INIT;
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static enum { SHARED, DEFAULTS } mode = DEFAULTS;
 static const char *cafile;         /* libcurl's built-in locations */
 static const char *capath;
-static X509_STORE *store;
-static double loaded_at;
-static char error[CURL_ERROR_SIZE];
-static bool failed;
+
+/* One thread's store, its age, and why its last load failed. */
+struct castore {
+	X509_STORE *store;
+	double loaded_at;
+	char error[CURL_ERROR_SIZE];
+	bool failed;
+};
+
+static pthread_key_t key;          /* the thread's struct castore */
+static bool key_made;
+
+static void
+castore_thread_free(void *arg)
+{
+	struct castore *c = arg;
+
+	/* Connections made with the store keep their reference. */
+	X509_STORE_free(c->store);
+	free(c);
+}
+
+static struct castore *
+castore_mine(void)
+{
+	struct castore *c = pthread_getspecific(key);
+
+	if (c == NULL) {
+		c = xcalloc(1, sizeof *c);
+		pthread_setspecific(key, c);
+	}
+	return c;
+}
 
 /* libcurl hands its SSL_CTX over as a void *, so it must be an SSL_CTX of
  * the very libssl scrape calls: libcurl's TLS library must be the OpenSSL
@@ -51,22 +86,22 @@ same_openssl(void)
  * peer, no CRL file, partial chains allowed); NULL and error set if the
  * bundle does not load. */
 static X509_STORE *
-castore_load(void)
+castore_load(char *error, size_t errlen)
 {
 	X509_STORE *s = X509_STORE_new();
 
 	if (s == NULL) {
-		snprintf(error, sizeof error, "out of memory");
+		snprintf(error, errlen, "out of memory");
 		return NULL;
 	}
 	if (cafile != NULL && !X509_STORE_load_file(s, cafile)) {
-		snprintf(error, sizeof error,
+		snprintf(error, errlen,
 		    "error setting certificate file: %s", cafile);
 		X509_STORE_free(s);
 		return NULL;
 	}
 	if (capath != NULL && !X509_STORE_load_path(s, capath)) {
-		snprintf(error, sizeof error,
+		snprintf(error, errlen,
 		    "error setting certificate path: %s", capath);
 		X509_STORE_free(s);
 		return NULL;
@@ -81,33 +116,29 @@ castore_load(void)
 static CURLcode
 castore_ctx_cb(CURL *easy, void *sslctx, void *arg)
 {
+	struct castore *c = castore_mine();
 	double t = task_clock();
-	CURLcode rc = CURLE_OK;
 
 	(void)easy;
 	(void)arg;
-	pthread_mutex_lock(&lock);
-	if (store == NULL || t - loaded_at >= CASTORE_MAX_AGE) {
-		X509_STORE *s = castore_load();
+	if (c->store == NULL || t - c->loaded_at >= CASTORE_MAX_AGE) {
+		X509_STORE *s = castore_load(c->error, sizeof c->error);
 
 		if (s == NULL) {
 			/* As libcurl would, every connection tries again. */
-			failed = true;
-			pthread_mutex_unlock(&lock);
+			c->failed = true;
 			return CURLE_SSL_CACERT_BADFILE;
 		}
-		failed = false;
+		c->failed = false;
 		/* Connections made with the old store keep their reference. */
-		X509_STORE_free(store);
-		store = s;
-		loaded_at = t;
+		X509_STORE_free(c->store);
+		c->store = s;
+		c->loaded_at = t;
 	}
-	if (X509_STORE_up_ref(store))
-		SSL_CTX_set_cert_store(sslctx, store);
-	else
-		rc = CURLE_OUT_OF_MEMORY;
-	pthread_mutex_unlock(&lock);
-	return rc;
+	if (!X509_STORE_up_ref(c->store))
+		return CURLE_OUT_OF_MEMORY;
+	SSL_CTX_set_cert_store(sslctx, c->store);
+	return CURLE_OK;
 }
 
 static void
@@ -127,7 +158,9 @@ castore_decide(void)
 	 * a bundle there is nothing costly to share. */
 	if (file != NULL && path != NULL &&
 	    curl_easy_setopt(probe, CURLOPT_SSL_CTX_FUNCTION,
-	    castore_ctx_cb) == CURLE_OK) {
+	    castore_ctx_cb) == CURLE_OK &&
+	    pthread_key_create(&key, castore_thread_free) == 0) {
+		key_made = true;
 		cafile = file;      /* string constants inside libcurl */
 		capath = path;
 		mode = SHARED;
@@ -150,23 +183,26 @@ castore_setup(CURL *easy)
 	curl_easy_setopt(easy, CURLOPT_CAINFO, NULL);
 }
 
-/* Copied under the lock: another loop may be loading the store again. */
+/* The transfer that failed was this thread's: so was the load. */
 bool
 castore_error(char *out, size_t len)
 {
-	bool f;
+	struct castore *c;
 
-	pthread_mutex_lock(&lock);
-	f = failed;
-	if (f)
-		snprintf(out, len, "%s", error);
-	pthread_mutex_unlock(&lock);
-	return f;
+	if (!key_made || (c = pthread_getspecific(key)) == NULL || !c->failed)
+		return false;
+	snprintf(out, len, "%s", c->error);
+	return true;
 }
 
+/* The calling thread's store; the loops' went as their threads ended. */
 void
 castore_free(void)
 {
-	X509_STORE_free(store);
-	store = NULL;
+	struct castore *c;
+
+	if (!key_made || (c = pthread_getspecific(key)) == NULL)
+		return;
+	pthread_setspecific(key, NULL);
+	castore_thread_free(c);
 }

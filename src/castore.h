@@ -7,7 +7,8 @@
 #include <curl/curl.h>
 
 /*
- * One certificate store for every verified TLS connection of the run.
+ * One certificate store for every verified TLS connection of a loop (of
+ * the run, with one loop; each thread of --jobs keeps its own).
  *
  * libcurl makes a new SSL_CTX per connection and fills its store from
  * the CA bundle and CA directory it was built with.  Its cache of that
@@ -18,9 +19,10 @@
  * handshake, thirty times the handshake itself.
  *
  * castore_setup tells libcurl to load no CA itself and hands each new
- * SSL_CTX one store, loaded once (on the first verified handshake) from
- * the same built-in bundle and directory, with the flags libcurl sets,
- * and loaded again after 24 hours as libcurl's own cache would be.  What
+ * SSL_CTX one store, loaded once per thread (on its first verified
+ * handshake) from the same built-in bundle and directory, with the flags
+ * libcurl sets, and loaded again after 24 hours as libcurl's own cache
+ * would be.  What
  * is trusted does not change.  Where that cannot be done safely (a TLS
  * library other than the OpenSSL scrape is linked with, or no built-in
  * CA locations) it leaves libcurl's defaults alone.
