@@ -15,15 +15,53 @@
  * short whatever -c is. */
 #define SHARD_TRANSFERS 64
 
-struct loop;
+/* Connections a multi handle opens before it is retired.  libcurl 7.88
+ * keeps a DNS cache entry per host name for a minute and walks them all
+ * after every transfer, and when its connection cache is full it walks
+ * every host's bundle, never freeing one once empty: over a list of
+ * many hosts each transfer costs more than the last (10,000 URLs over
+ * 10,000 hosts: 368,000 instructions per URL against 129,000 over
+ * 1,000).  A retired handle takes no new transfer and is cleaned up,
+ * caches and all, once its last one ends; a new one takes its place in
+ * the shard at once.  A list of few hosts reuses its connections and
+ * never gets here. */
+#define RETIRE_OPENS 512
 
-/* One multi handle, its timer, and how many transfers it holds. */
-struct shard {
-	struct loop *loop;
-	CURLM *multi;
+/* The descriptors that handles being retired may hold at once beyond
+ * the shards' budget of SHARD_TRANSFERS connections each, which is -c
+ * in all: a handle's idle connections, its wakeup socketpair (libcurl
+ * makes one per multi handle) and one more for a connection opened
+ * before the room it lends is taken back.  main.c keeps only a few
+ * descriptors spare, so a handle is retired only when what it holds
+ * fits; a full shard has nothing idle, so two can always retire at
+ * once. */
+#define RETIRE_SPARE 6
+
+struct loop;
+struct shard;
+
+/* One multi handle, its timer, the transfers it holds and the sockets
+ * its connections have open. */
+struct multi {
+	struct shard *shard;
+	CURLM *handle;
 	struct event *timer;
 	size_t running;
+	long opened;               /* sockets opened since it was made */
+	long open;                 /* sockets open now */
+	long spare;                /* its share of the loop's RETIRE_SPARE */
+};
+
+/* SHARD_TRANSFERS transfers between a multi handle and the retired one
+ * that drains beside it, if any. */
+struct shard {
+	struct loop *loop;
+	struct multi *multi;       /* takes new transfers */
+	struct multi *retired;     /* takes none; cleaned up once empty */
+	size_t running;            /* in both */
+	long max_connects;
 	bool added;                /* on the loop's list of shards to start */
+	bool reap;                 /* on the loop's list of shards to reap */
 };
 
 struct loop {
@@ -33,7 +71,11 @@ struct loop {
 	size_t next;               /* where loop_add looks for room first */
 	struct shard **added;      /* shards given transfers while draining */
 	size_t nadded;
+	struct shard **reap;       /* shards whose retired handle is empty */
+	size_t nreap;
+	long spare;                /* descriptors held by retired handles */
 	bool draining;
+	bool busy;                 /* in loop_action: no multi cleaned up */
 	struct watch *watch;       /* the sockets libcurl asked us to watch */
 	loop_done_fn done;
 	void *arg;
@@ -52,15 +94,33 @@ loop_fail(struct loop *loop, const char *what, CURLMcode rc)
 	event_base_loopbreak(loop->base);
 }
 
+/* A transfer has left m: the shard has room, and a retired handle that
+ * is now empty is cleaned up (loop_reap) once no libcurl call on it is
+ * under way. */
+static void
+multi_left(struct multi *m)
+{
+	struct shard *shard = m->shard;
+	struct loop *loop = shard->loop;
+
+	m->running--;
+	shard->running--;
+	if (m == shard->retired && m->running == 0 && !shard->reap) {
+		shard->reap = true;
+		loop->reap[loop->nreap++] = shard;
+	}
+}
+
 /* Report every finished transfer.  The message's fields are copied before
  * curl_multi_remove_handle, which invalidates the message. */
 static void
-loop_drain(struct shard *shard)
+loop_drain(struct multi *m)
 {
 	CURLMsg *msg;
 	int left;
 
-	while ((msg = curl_multi_info_read(shard->multi, &left)) != NULL) {
+	while ((msg = curl_multi_info_read(m->handle, &left)) != NULL) {
+		struct loop *loop = m->shard->loop;
 		CURL *easy;
 		CURLcode result;
 
@@ -68,21 +128,21 @@ loop_drain(struct shard *shard)
 			continue;
 		easy = msg->easy_handle;
 		result = msg->data.result;
-		curl_multi_remove_handle(shard->multi, easy);
-		shard->running--;
-		shard->loop->done(easy, result, shard->loop->arg);
+		curl_multi_remove_handle(m->handle, easy);
+		multi_left(m);
+		loop->done(easy, result, loop->arg);
 	}
 }
 
 static bool
-loop_socket_action(struct shard *shard, curl_socket_t fd, int ev_bitmask)
+loop_socket_action(struct multi *m, curl_socket_t fd, int ev_bitmask)
 {
 	int running;
 	CURLMcode rc;
 
-	rc = curl_multi_socket_action(shard->multi, fd, ev_bitmask, &running);
+	rc = curl_multi_socket_action(m->handle, fd, ev_bitmask, &running);
 	if (rc != CURLM_OK) {
-		loop_fail(shard->loop, "curl_multi_socket_action", rc);
+		loop_fail(m->shard->loop, "curl_multi_socket_action", rc);
 		return false;
 	}
 	return true;
@@ -107,30 +167,100 @@ loop_start_added(struct loop *loop)
 		struct shard *shard = loop->added[i];
 
 		shard->added = false;
-		if (loop_socket_action(shard, CURL_SOCKET_TIMEOUT, 0))
-			loop_drain(shard);
+		if (loop_socket_action(shard->multi, CURL_SOCKET_TIMEOUT, 0))
+			loop_drain(shard->multi);
 	}
 }
 
-/* One socket event or shard timer: libcurl acts, finished transfers are
- * reported, the ones that made room for start, and the watch settles
- * before the event loop polls again. */
+static struct multi *multi_new(struct shard *shard);
+static void multi_free(struct multi *m);
+
+/* The handles retired and now empty go, and with them their idle
+ * connections: the shard's handle may keep as many as it has room for. */
 static void
-loop_action(struct shard *shard, curl_socket_t fd, int ev_bitmask)
+loop_reap(struct loop *loop)
+{
+	for (size_t i = 0; i < loop->nreap; i++) {
+		struct shard *shard = loop->reap[i];
+
+		loop->spare -= shard->retired->spare;
+		multi_free(shard->retired);
+		shard->retired = NULL;
+		shard->reap = false;
+		curl_multi_setopt(shard->multi->handle, CURLMOPT_MAXCONNECTS,
+		    shard->max_connects);
+	}
+	loop->nreap = 0;
+}
+
+/* While a retired handle drains, the shard's handle keeps no more
+ * connections than the shard's budget leaves it. */
+static void
+shard_lend(struct shard *shard)
+{
+	long room = shard->max_connects - shard->retired->open - 1;
+
+	curl_multi_setopt(shard->multi->handle, CURLMOPT_MAXCONNECTS,
+	    room > 1 ? room : 1L);
+}
+
+/* Once m has opened RETIRE_OPENS connections, a new handle takes its
+ * place.  The retired one keeps its transfers, closes each connection
+ * they leave (CURLMOPT_MAXCONNECTS 1: its caches are of no more use)
+ * and lends the new one room in the connection budget as they go.  Only
+ * one handle per shard retires at a time, and only while the
+ * descriptors of all that retire fit in RETIRE_SPARE. */
+static void
+shard_retire(struct shard *shard)
 {
 	struct loop *loop = shard->loop;
+	struct multi *m = shard->multi;
+	long spare = m->open - (long)m->running;
 
-	if (loop_socket_action(shard, fd, ev_bitmask)) {
+	if (m->opened < RETIRE_OPENS || shard->retired != NULL)
+		return;
+	spare = (spare > 0 ? spare : 0) + 3;
+	if (loop->spare + spare > RETIRE_SPARE)
+		return;
+	m->spare = spare;
+	loop->spare += spare;
+	curl_multi_setopt(m->handle, CURLMOPT_MAXCONNECTS, 1L);
+	shard->retired = m;
+	shard->multi = multi_new(shard);
+	shard_lend(shard);
+	if (m->running == 0) {
+		shard->reap = true;
+		loop->reap[loop->nreap++] = shard;
+	}
+}
+
+/* One socket event or timer of m: libcurl acts, finished transfers are
+ * reported, the ones that made room for start, handles are retired and
+ * reaped, and the watch settles before the event loop polls again. */
+static void
+loop_action(struct multi *m, curl_socket_t fd, int ev_bitmask)
+{
+	struct shard *shard = m->shard;
+	struct loop *loop = shard->loop;
+
+	loop->busy = true;
+	if (loop_socket_action(m, fd, ev_bitmask)) {
 		loop->draining = true;
-		loop_drain(shard);
+		loop_drain(m);
 		loop->draining = false;
 		loop_start_added(loop);
 	}
+	loop->busy = false;
+	if (m == shard->multi)
+		shard_retire(shard);
+	else if (m == shard->retired)
+		shard_lend(shard);
+	loop_reap(loop);
 	watch_settle(loop->watch);
 }
 
 static void
-loop_ready_cb(evutil_socket_t fd, short what, void *shard)
+loop_ready_cb(evutil_socket_t fd, short what, void *m)
 {
 	int bits = 0;
 
@@ -138,7 +268,7 @@ loop_ready_cb(evutil_socket_t fd, short what, void *shard)
 		bits |= CURL_CSELECT_IN;
 	if (what & EV_WRITE)
 		bits |= CURL_CSELECT_OUT;
-	loop_action(shard, fd, bits);
+	loop_action(m, fd, bits);
 }
 
 static void
@@ -147,41 +277,54 @@ loop_timer_cb(evutil_socket_t fd, short what, void *arg)
 	loop_action(arg, CURL_SOCKET_TIMEOUT, 0);
 }
 
-/* CURLMOPT_TIMERFUNCTION: only (re)arms or deletes the shard's timer;
+/* CURLMOPT_TIMERFUNCTION: only (re)arms or deletes the handle's timer;
  * calling back into libcurl from here is not allowed. */
 static int
 loop_timer_update_cb(CURLM *multi, long timeout_ms, void *arg)
 {
-	struct shard *shard = arg;
+	struct multi *m = arg;
 	struct timeval tv;
 
 	if (timeout_ms < 0) {
-		evtimer_del(shard->timer);
+		evtimer_del(m->timer);
 		return 0;
 	}
 	tv.tv_sec = timeout_ms / 1000;
 	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	evtimer_add(shard->timer, &tv);
+	evtimer_add(m->timer, &tv);
 	return 0;
 }
 
-/* CURLMOPT_SOCKETFUNCTION: the socket is watched on behalf of its shard. */
+/* CURLMOPT_SOCKETFUNCTION: the socket is watched on behalf of its multi
+ * handle, which its events go to. */
 static int
 loop_socket_cb(CURL *easy, curl_socket_t fd, int what, void *arg,
     void *sockp)
 {
-	struct shard *shard = arg;
+	struct multi *m = arg;
 	short kind = 0;
 
 	if (what == CURL_POLL_REMOVE) {
-		watch_unset(shard->loop->watch, fd);
+		watch_unset(m->shard->loop->watch, fd);
 		return 0;
 	}
 	if (what & CURL_POLL_IN)
 		kind |= EV_READ;
 	if (what & CURL_POLL_OUT)
 		kind |= EV_WRITE;
-	return watch_set(shard->loop->watch, fd, kind, shard);
+	return watch_set(m->shard->loop->watch, fd, kind, m);
+}
+
+/* CURLOPT_SOCKOPTFUNCTION, for every socket a connection opens: counted
+ * against the multi handle of the transfer that opens it. */
+static int
+loop_sockopt_cb(void *arg, curl_socket_t fd, curlsocktype purpose)
+{
+	struct multi *m = arg;
+
+	m->opened++;
+	m->open++;
+	return CURL_SOCKOPT_OK;
 }
 
 /* CURLOPT_CLOSESOCKETFUNCTION, for every connection libcurl opens: the
@@ -189,36 +332,62 @@ loop_socket_cb(CURL *easy, curl_socket_t fd, int what, void *arg,
 static int
 loop_close_cb(void *arg, curl_socket_t fd)
 {
-	struct loop *loop = arg;
+	struct multi *m = arg;
 
-	watch_closing(loop->watch, fd);
+	m->open--;
+	watch_closing(m->shard->loop->watch, fd);
 	return close(fd);
+}
+
+/* A multi handle for shard, with room for all of its connections. */
+static struct multi *
+multi_new(struct shard *shard)
+{
+	struct multi *m = xcalloc(1, sizeof *m);
+
+	m->shard = shard;
+	m->handle = curl_multi_init();
+	m->timer = evtimer_new(shard->loop->base, loop_timer_cb, m);
+	if (m->handle == NULL || m->timer == NULL) {
+		fputs("scrape: cannot set up libcurl or libevent\n", stderr);
+		abort();
+	}
+	curl_multi_setopt(m->handle, CURLMOPT_SOCKETFUNCTION, loop_socket_cb);
+	curl_multi_setopt(m->handle, CURLMOPT_SOCKETDATA, m);
+	curl_multi_setopt(m->handle, CURLMOPT_TIMERFUNCTION,
+	    loop_timer_update_cb);
+	curl_multi_setopt(m->handle, CURLMOPT_TIMERDATA, m);
+	curl_multi_setopt(m->handle, CURLMOPT_MAXCONNECTS,
+	    shard->max_connects);
+	/* libcurl 7.88 closes at most one idle connection as a transfer
+	 * ends, so over many hosts, connections that will never be reused
+	 * piled up to twice the shard's transfers, past the descriptors
+	 * main.c keeps for -c.  A cap on all of them makes it close idle
+	 * ones before it opens more. */
+	curl_multi_setopt(m->handle, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+	    shard->max_connects);
+	return m;
+}
+
+/* m holds no transfer.  curl_multi_cleanup may still call the socket
+ * and timer callbacks to close cached connections, so the timer and the
+ * event base outlive it. */
+static void
+multi_free(struct multi *m)
+{
+	if (m == NULL)
+		return;
+	curl_multi_cleanup(m->handle);
+	event_free(m->timer);
+	free(m);
 }
 
 static void
 shard_init(struct shard *shard, struct loop *loop, long max_connects)
 {
 	shard->loop = loop;
-	shard->multi = curl_multi_init();
-	shard->timer = evtimer_new(loop->base, loop_timer_cb, shard);
-	if (shard->multi == NULL || shard->timer == NULL) {
-		fputs("scrape: cannot set up libcurl or libevent\n", stderr);
-		abort();
-	}
-	curl_multi_setopt(shard->multi, CURLMOPT_SOCKETFUNCTION,
-	    loop_socket_cb);
-	curl_multi_setopt(shard->multi, CURLMOPT_SOCKETDATA, shard);
-	curl_multi_setopt(shard->multi, CURLMOPT_TIMERFUNCTION,
-	    loop_timer_update_cb);
-	curl_multi_setopt(shard->multi, CURLMOPT_TIMERDATA, shard);
-	curl_multi_setopt(shard->multi, CURLMOPT_MAXCONNECTS, max_connects);
-	/* libcurl 7.88 closes at most one idle connection as a transfer
-	 * ends, so over many hosts, connections that will never be reused
-	 * piled up to twice the shard's transfers, past the descriptors
-	 * main.c keeps for -c.  A cap on all of them makes it close idle
-	 * ones before it opens more. */
-	curl_multi_setopt(shard->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-	    max_connects);
+	shard->max_connects = max_connects;
+	shard->multi = multi_new(shard);
 }
 
 struct loop *
@@ -238,25 +407,25 @@ loop_new(struct event_base *base, long max_transfers, loop_done_fn done,
 		loop->nshards = 1;
 	loop->shards = xcalloc(loop->nshards, sizeof *loop->shards);
 	loop->added = xcalloc(loop->nshards, sizeof *loop->added);
+	loop->reap = xcalloc(loop->nshards, sizeof *loop->reap);
 	loop->watch = watch_new(base, loop_ready_cb);
 	for (size_t i = 0; i < loop->nshards; i++)
 		shard_init(&loop->shards[i], loop, per_shard);
 	return loop;
 }
 
-/* The caller has removed every easy handle.  curl_multi_cleanup may still
- * call the socket callback to close cached connections, so the timers and
- * the event base outlive it. */
+/* The caller has removed every easy handle. */
 void
 loop_free(struct loop *loop)
 {
 	if (loop == NULL)
 		return;
 	for (size_t i = 0; i < loop->nshards; i++) {
-		curl_multi_cleanup(loop->shards[i].multi);
-		event_free(loop->shards[i].timer);
+		multi_free(loop->shards[i].retired);
+		multi_free(loop->shards[i].multi);
 	}
 	watch_free(loop->watch);
+	free(loop->reap);
 	free(loop->added);
 	free(loop->shards);
 	free(loop);
@@ -284,14 +453,17 @@ loop_add(struct loop *loop, CURL *easy, char *err, size_t errlen)
 	CURLMcode rc;
 
 	/* Connections take these from the transfer that opens them. */
+	curl_easy_setopt(easy, CURLOPT_SOCKOPTFUNCTION, loop_sockopt_cb);
+	curl_easy_setopt(easy, CURLOPT_SOCKOPTDATA, shard->multi);
 	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, loop_close_cb);
-	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, loop);
-	rc = curl_multi_add_handle(shard->multi, easy);
+	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, shard->multi);
+	rc = curl_multi_add_handle(shard->multi->handle, easy);
 	if (rc != CURLM_OK) {
 		snprintf(err, errlen, "curl_multi_add_handle: %s",
 		    curl_multi_strerror(rc));
 		return false;
 	}
+	shard->multi->running++;
 	shard->running++;
 	if (loop->draining && !shard->added) {
 		shard->added = true;
@@ -305,13 +477,18 @@ loop_add(struct loop *loop, CURL *easy, char *err, size_t errlen)
 void
 loop_remove(struct loop *loop, CURL *easy)
 {
-	for (size_t i = 0; i < loop->nshards; i++) {
-		if (curl_multi_remove_handle(loop->shards[i].multi, easy) ==
-		    CURLM_OK) {
-			loop->shards[i].running--;
+	for (size_t i = 0; i < 2 * loop->nshards; i++) {
+		struct shard *shard = &loop->shards[i / 2];
+		struct multi *m = i % 2 ? shard->retired : shard->multi;
+
+		if (m != NULL &&
+		    curl_multi_remove_handle(m->handle, easy) == CURLM_OK) {
+			multi_left(m);
 			break;
 		}
 	}
+	if (!loop->busy)
+		loop_reap(loop);
 	watch_settle(loop->watch);
 }
 
