@@ -48,7 +48,7 @@ struct multi {
 	struct event *timer;
 	size_t running;
 	long opened;               /* sockets opened since it was made */
-	long open;                 /* sockets open now */
+	long open;                 /* sockets open now (watch_set says) */
 	long spare;                /* its share of the loop's RETIRE_SPARE */
 };
 
@@ -312,30 +312,28 @@ loop_socket_cb(CURL *easy, curl_socket_t fd, int what, void *arg,
 		kind |= EV_READ;
 	if (what & CURL_POLL_OUT)
 		kind |= EV_WRITE;
-	return watch_set(m->shard->loop->watch, fd, kind, m);
-}
-
-/* CURLOPT_SOCKOPTFUNCTION, for every socket a connection opens: counted
- * against the multi handle of the transfer that opens it. */
-static int
-loop_sockopt_cb(void *arg, curl_socket_t fd, curlsocktype purpose)
-{
-	struct multi *m = arg;
-
-	m->opened++;
-	m->open++;
-	return CURL_SOCKOPT_OK;
+	switch (watch_set(m->shard->loop->watch, fd, kind, m)) {
+	case -1:
+		return -1;
+	case 1:                    /* a new connection's socket: m owns it */
+		m->opened++;
+		m->open++;
+		break;
+	}
+	return 0;
 }
 
 /* CURLOPT_CLOSESOCKETFUNCTION, for every connection libcurl opens: the
- * watch must hear of a close before the descriptor can be reused. */
+ * watch must hear of a close before the descriptor can be reused, and
+ * the multi handle that owns the socket counts it closed. */
 static int
 loop_close_cb(void *arg, curl_socket_t fd)
 {
-	struct multi *m = arg;
+	struct loop *loop = arg;
+	struct multi *m = watch_closing(loop->watch, fd);
 
-	m->open--;
-	watch_closing(m->shard->loop->watch, fd);
+	if (m != NULL)
+		m->open--;
 	return close(fd);
 }
 
@@ -453,10 +451,8 @@ loop_add(struct loop *loop, CURL *easy, char *err, size_t errlen)
 	CURLMcode rc;
 
 	/* Connections take these from the transfer that opens them. */
-	curl_easy_setopt(easy, CURLOPT_SOCKOPTFUNCTION, loop_sockopt_cb);
-	curl_easy_setopt(easy, CURLOPT_SOCKOPTDATA, shard->multi);
 	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, loop_close_cb);
-	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, shard->multi);
+	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, loop);
 	rc = curl_multi_add_handle(shard->multi->handle, easy);
 	if (rc != CURLM_OK) {
 		snprintf(err, errlen, "curl_multi_add_handle: %s",
