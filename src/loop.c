@@ -30,8 +30,8 @@
 /* The descriptors that handles being retired may hold at once beyond
  * the shards' budget of SHARD_TRANSFERS connections each, which is -c
  * in all: a handle's idle connections, its wakeup socketpair (libcurl
- * makes one per multi handle) and one more for a connection opened
- * before the room it lends is taken back.  main.c keeps only a few
+ * makes one per multi handle) and one more (a transfer holds a second
+ * socket for a moment when its first address fails).  main.c keeps few
  * descriptors spare, so a handle is retired only when what it holds
  * fits; a full shard has nothing idle, so two can always retire at
  * once. */
@@ -49,6 +49,7 @@ struct multi {
 	size_t running;
 	long opened;               /* sockets opened since it was made */
 	long open;                 /* sockets open now (watch_set says) */
+	long idle;                 /* retired: connections idle then */
 	long spare;                /* its share of the loop's RETIRE_SPARE */
 };
 
@@ -174,6 +175,7 @@ loop_start_added(struct loop *loop)
 
 static struct multi *multi_new(struct shard *shard);
 static void multi_free(struct multi *m);
+static void shard_room(struct shard *shard, long room);
 
 /* The handles retired and now empty go, and with them their idle
  * connections: the shard's handle may keep as many as it has room for. */
@@ -187,21 +189,36 @@ loop_reap(struct loop *loop)
 		multi_free(shard->retired);
 		shard->retired = NULL;
 		shard->reap = false;
-		curl_multi_setopt(shard->multi->handle, CURLMOPT_MAXCONNECTS,
-		    shard->max_connects);
+		shard_room(shard, shard->max_connects);
 	}
 	loop->nreap = 0;
 }
 
-/* While a retired handle drains, the shard's handle keeps no more
- * connections than the shard's budget leaves it. */
+/* The connections the shard's handle may have, MAXCONNECTS (how many
+ * it keeps once their transfers end) and MAX_TOTAL_CONNECTIONS (how
+ * many at all: past it, an idle one is closed or the transfer waits). */
+static void
+shard_room(struct shard *shard, long room)
+{
+	curl_multi_setopt(shard->multi->handle, CURLMOPT_MAXCONNECTS, room);
+	curl_multi_setopt(shard->multi->handle,
+	    CURLMOPT_MAX_TOTAL_CONNECTIONS, room);
+}
+
+/* While a retired handle drains, the shard's handle has no more
+ * connections than the shard's budget leaves it.  The retired one may
+ * yet open sockets for transfers that had none when it was retired, so
+ * what it may hold is its transfers and the connections idle then. */
 static void
 shard_lend(struct shard *shard)
 {
-	long room = shard->max_connects - shard->retired->open - 1;
+	struct multi *old = shard->retired;
+	long held = (long)old->running + old->idle;
 
-	curl_multi_setopt(shard->multi->handle, CURLMOPT_MAXCONNECTS,
-	    room > 1 ? room : 1L);
+	if (old->open > held)
+		held = old->open;
+	shard_room(shard, held < shard->max_connects ?
+	    shard->max_connects - held : 1L);
 }
 
 /* Once m has opened RETIRE_OPENS connections, a new handle takes its
@@ -215,15 +232,15 @@ shard_retire(struct shard *shard)
 {
 	struct loop *loop = shard->loop;
 	struct multi *m = shard->multi;
-	long spare = m->open - (long)m->running;
+	long idle = m->open - (long)m->running;
 
 	if (m->opened < RETIRE_OPENS || shard->retired != NULL)
 		return;
-	spare = (spare > 0 ? spare : 0) + 3;
-	if (loop->spare + spare > RETIRE_SPARE)
+	m->idle = idle > 0 ? idle : 0;
+	if (loop->spare + m->idle + 3 > RETIRE_SPARE)
 		return;
-	m->spare = spare;
-	loop->spare += spare;
+	m->spare = m->idle + 3;
+	loop->spare += m->spare;
 	curl_multi_setopt(m->handle, CURLMOPT_MAXCONNECTS, 1L);
 	shard->retired = m;
 	shard->multi = multi_new(shard);
