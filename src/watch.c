@@ -15,6 +15,7 @@ struct sock {
 	short kind;                /* EV_READ|EV_WRITE registered; 0: none */
 	bool inet;                 /* its close is announced (watch_closing) */
 	bool unset;                /* let go of this turn, still registered */
+	void *owner;               /* inet: ctx when first watched, till closed */
 };
 
 struct watch {
@@ -118,14 +119,21 @@ watch_set(struct watch *w, evutil_socket_t fd, short kind, void *ctx)
 {
 	struct sock *s = sock_at(w, fd);
 
+	int first = 0;
+
 	s->ctx = ctx;
 	s->unset = false;
 	if (s->kind == kind)
 		return 0;
-	if (s->kind == 0)
+	if (s->kind == 0) {
 		s->inet = is_inet(fd);
-	else
+		if (s->inet && s->owner == NULL) {
+			s->owner = ctx;
+			first = 1;
+		}
+	} else {
 		event_del(s->ev);
+	}
 	/* event_assign on a pending event would corrupt libevent's lists,
 	 * hence the event_del above. */
 	event_assign(s->ev, w->base, fd, kind | EV_PERSIST, watch_event_cb, s);
@@ -134,7 +142,7 @@ watch_set(struct watch *w, evutil_socket_t fd, short kind, void *ctx)
 		return -1;
 	}
 	s->kind = kind;
-	return 0;
+	return first;
 }
 
 void
@@ -156,13 +164,19 @@ watch_unset(struct watch *w, evutil_socket_t fd)
 	s->unset = true;
 }
 
-void
+void *
 watch_closing(struct watch *w, evutil_socket_t fd)
 {
 	struct sock *s = sock_find(w, fd);
+	void *owner;
 
-	if (s != NULL && s->kind != 0)
+	if (s == NULL)
+		return NULL;
+	if (s->kind != 0)
 		sock_drop(s);
+	owner = s->owner;
+	s->owner = NULL;
+	return owner;
 }
 
 void

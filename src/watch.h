@@ -25,12 +25,15 @@ struct watch *watch_new(struct event_base *base, watch_ready_fn cb);
 /* Every registration goes; the event base outlives the watch. */
 void watch_free(struct watch *w);
 
-/* Watch fd for kind (EV_READ and/or EV_WRITE).  -1 if libevent refuses. */
+/* Watch fd for kind (EV_READ and/or EV_WRITE).  -1 if libevent refuses;
+ * 1 the first time a TCP socket is watched (its owner is then ctx, until
+ * its close is announced); 0 otherwise. */
 int watch_set(struct watch *w, evutil_socket_t fd, short kind, void *ctx);
 /* libcurl no longer needs fd watched (CURL_POLL_REMOVE). */
 void watch_unset(struct watch *w, evutil_socket_t fd);
-/* fd is about to be closed: drop its registration now. */
-void watch_closing(struct watch *w, evutil_socket_t fd);
+/* fd is about to be closed: drop its registration now.  Its owner, or
+ * NULL if it was never watched as a TCP socket. */
+void *watch_closing(struct watch *w, evutil_socket_t fd);
 /* The end of a turn: drop what was unset and not set again since. */
 void watch_settle(struct watch *w);
 

@@ -463,6 +463,34 @@ START_TEST(test_server_closes_every_connection)
 }
 END_TEST
 
+/* A list of many hosts: each URL opens a connection of its own, so the
+ * multi handles reach the number of new connections after which they
+ * are retired (loop.c) several times over.  Every 100th URL is slow, so
+ * retired handles drain beside the new ones and some retire has to wait
+ * for the descriptors kept for them.  Every URL succeeds, exactly once. */
+START_TEST(test_many_hosts_retire_handles)
+{
+	size_t n = 3000;
+	char *list = NULL;
+	const char *args[] = { "-c", "100", "-t", "10", "-r", "0", NULL };
+	struct lines *lines;
+	struct run *run;
+
+	for (size_t i = 0; i < n; i++)
+		cat(&list, xasprintf("http://m%zu.localhost:%d/%s\n", i,
+		    server_port(srv), i % 100 == 0 ? "delay/300" : "p/1"));
+	run = scrape_list(list, &lines, args);
+	ck_assert_int_eq(run->exit_status, 0);
+	ck_assert_uint_eq(lines->n, n);
+	for (size_t i = 0; i < lines->n; i++)
+		ck_assert(jbool(lines->items[i], "ok"));
+	ck_assert_int_eq(server_stat(srv, "requests"), (long)n);
+	lines_free(lines);
+	run_free(run);
+	free(list);
+}
+END_TEST
+
 /* The -c cap holds and is reached: the server never sees more than N
  * requests at once, and sees exactly N at some point. */
 static void
@@ -720,6 +748,7 @@ main(void)
 	tcase_add_test(tc, test_request_headers);
 	tcase_add_test(tc, test_request_headers_override);
 	tcase_add_test(tc, test_server_closes_every_connection);
+	tcase_add_test(tc, test_many_hosts_retire_handles);
 	tcase_add_test(tc, test_concurrency_cap);
 	tcase_add_test(tc, test_connect_refused);
 	tcase_add_test(tc, test_timeout);
