@@ -224,17 +224,17 @@ shard_room(struct shard *shard, long room)
 }
 
 /* While a retired handle drains, the shard's handle has no more
- * connections than the shard's budget leaves it.  The retired one may
- * yet open sockets for transfers that had none when it was retired, so
- * what it may hold is its transfers and the connections idle then. */
+ * connections than the shard's budget leaves it beside the retired
+ * one's transfers (each may yet open a socket).  Never less: the shard
+ * may give the new handle as many transfers as that, and one past its
+ * room would wait inside libcurl for a connection to end, timing out
+ * behind slow ones.  The idle connections the retired one still has
+ * open are the excess shard_retire set aside RETIRE_SPARE for. */
 static void
 shard_lend(struct shard *shard)
 {
-	struct multi *old = shard->retired;
-	long held = (long)old->running + old->idle;
+	long held = (long)shard->retired->running;
 
-	if (old->open > held)
-		held = old->open;
 	shard_room(shard, held < shard->max_connects ?
 	    shard->max_connects - held : 1L);
 }
