@@ -201,7 +201,6 @@ worker_init(struct jobs *j, struct worker *w, struct output *output,
 	 * --resume names: the loop need not ask again. */
 	w->opts = *j->opts;
 	w->opts.shard_n = 0;
-	pthread_mutex_init(&w->lock, NULL);
 	atomic_init(&w->signo, 0);
 	atomic_init(&w->abandon, false);
 	atomic_init(&w->finished, false);
@@ -424,9 +423,11 @@ jobs_new(const struct options *opts, unsigned njobs, struct event_base *base,
 	j->resume = resume;
 	j->nworkers = njobs;
 	j->workers = xcalloc(njobs, sizeof *j->workers);
+	/* What worker_free needs of a worker worker_init never reached. */
 	for (unsigned i = 0; i < njobs; i++) {
 		j->workers[i].index = i;
 		j->workers[i].bell = -1;
+		pthread_mutex_init(&j->workers[i].lock, NULL);
 	}
 	j->bell = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (j->bell == -1) {
