@@ -59,15 +59,18 @@ run_part() {
 }
 
 run_part check-valgrind "$MAKE" -j"$JOBS" check-valgrind
-# One host at one loop; many hosts at two (-j 2: the dealing, the shared
-# slots, a loop's descriptors each).
+# One host at one loop; many hosts at one loop (the strict descriptor
+# checks) and at two (-j 2: the dealing, the shared slots, a loop's
+# descriptors each).
 run_part soak "$MAKE" soak SOAK_URLS="$SOAK_URLS" SOAK_FLAGS="--jobs 1"
 run_part soak-hosts "$MAKE" soak SOAK_URLS="$SOAK_HOSTS_URLS" \
+    SOAK_FLAGS="--jobs 1 --hosts $SOAK_HOSTS --scrape-args '--per-host 4 --adaptive --breaker 20/5'"
+run_part soak-hosts-j2 "$MAKE" soak SOAK_URLS="$SOAK_HOSTS_URLS" \
     SOAK_FLAGS="--jobs 2 --hosts $SOAK_HOSTS --scrape-args '--per-host 4 --adaptive --breaker 20/5'"
 
 section "summary"
 status=0
-for name in check-valgrind soak soak-hosts; do
+for name in check-valgrind soak soak-hosts soak-hosts-j2; do
 	printf '  %-15s %s  %4s s\n' "$name" "${result[$name]}" "${took[$name]}"
 	[ "${result[$name]}" = PASS ] || status=1
 done
