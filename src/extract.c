@@ -931,16 +931,6 @@ clean_href(struct resolver *r, const char *href)
 	}
 }
 
-/* Whether s is ASCII throughout. */
-static bool
-is_ascii(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s >= 0x80)
-			return false;
-	return true;
-}
-
 /* Resolve href against r->base into a new URL string (curl_free it);
  * NULL unless that gives an http(s) URL with a host.  The join is
  * checked and finished in place: a page has hundreds of links, and
@@ -964,7 +954,7 @@ resolve(struct resolver *r, const char *href)
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
 	    host[0] == '\0')
 		goto out;
-	if (!is_ascii(host)) {
+	if (!url_is_ascii(host)) {
 		curl_free(host);
 		host = NULL;
 		if (curl_url_get(u, CURLUPART_URL, &joined, 0) != CURLUE_OK ||

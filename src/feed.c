@@ -1,11 +1,10 @@
 #include "feed.h"
 
 #include <pthread.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "bell.h"
 #include "xmalloc.h"
 
 /* A line in the queue; text is its own copy. */
@@ -30,17 +29,6 @@ struct feed {
 	int consumer_bell, producer_bell;
 	char *current;              /* the text the consumer was last given */
 };
-
-static void
-feed_ring_bell(int fd)
-{
-	uint64_t one = 1;
-
-	/* An eventfd only fails to take this when its counter would
-	 * overflow, and then it is rung already. */
-	if (write(fd, &one, sizeof one) < 0)
-		return;
-}
 
 struct feed *
 feed_new(size_t capacity, size_t max_bytes, int consumer_bell,
@@ -121,7 +109,7 @@ feed_put(struct feed *f, const struct input_line *line, CURLU *parsed,
 	f->consumer_waiting = false;
 	pthread_mutex_unlock(&f->lock);
 	if (wake)
-		feed_ring_bell(f->consumer_bell);
+		bell_ring(f->consumer_bell);
 	return true;
 }
 
@@ -136,7 +124,7 @@ feed_close(struct feed *f)
 	f->consumer_waiting = false;
 	pthread_mutex_unlock(&f->lock);
 	if (wake)
-		feed_ring_bell(f->consumer_bell);
+		bell_ring(f->consumer_bell);
 }
 
 size_t
@@ -177,7 +165,7 @@ feed_next(struct feed *f, struct input_line *line, CURLU **parsed)
 		f->producer_waiting = false;
 	pthread_mutex_unlock(&f->lock);
 	if (wake)
-		feed_ring_bell(f->producer_bell);
+		bell_ring(f->producer_bell);
 	f->current = it.text;
 	line->verdict = it.verdict;
 	line->text = it.text;

@@ -13,6 +13,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "bell.h"
 #include "buf.h"
 #include "feed.h"
 #include "fields.h"
@@ -91,24 +92,6 @@ struct jobs {
 	char error[512];
 };
 
-static void
-jobs_ring(int fd)
-{
-	uint64_t one = 1;
-
-	if (write(fd, &one, sizeof one) < 0)
-		return;   /* only when the counter is full: rung already */
-}
-
-static void
-jobs_silence(int fd)
-{
-	uint64_t n;
-
-	if (read(fd, &n, sizeof n) < 0)
-		return;   /* EAGAIN: a wake-up someone else read */
-}
-
 unsigned
 jobs_count(const struct options *opts)
 {
@@ -154,7 +137,7 @@ worker_bell_cb(evutil_socket_t fd, short what, void *arg)
 	struct worker *w = arg;
 	int signo;
 
-	jobs_silence(fd);
+	bell_silence(fd);
 	if (atomic_load(&w->abandon)) {
 		sched_abandon(w->sched);
 		return;
@@ -178,7 +161,7 @@ worker_main(void *arg)
 	sched_settle(w->sched);
 	worker_publish(w);
 	atomic_store(&w->finished, true);
-	jobs_ring(w->jobs->bell);
+	bell_ring(w->jobs->bell);
 	return NULL;
 }
 
@@ -187,7 +170,7 @@ jobs_slot_free_cb(unsigned user, void *arg)
 {
 	struct jobs *j = arg;
 
-	jobs_ring(j->workers[user].bell);
+	bell_ring(j->workers[user].bell);
 }
 
 static bool
@@ -377,7 +360,7 @@ jobs_abandon(struct jobs *j, struct worker *failed)
 	snprintf(j->error, sizeof j->error, "%s", sched_error(failed->sched));
 	for (unsigned i = 0; i < j->nworkers; i++) {
 		atomic_store(&j->workers[i].abandon, true);
-		jobs_ring(j->workers[i].bell);
+		bell_ring(j->workers[i].bell);
 	}
 }
 
@@ -387,7 +370,7 @@ jobs_bell_cb(evutil_socket_t fd, short what, void *arg)
 	struct jobs *j = arg;
 	unsigned over = 0;
 
-	jobs_silence(fd);
+	bell_silence(fd);
 	for (unsigned i = 0; i < j->nworkers; i++) {
 		struct worker *w = &j->workers[i];
 		enum sched_outcome o;
@@ -495,7 +478,7 @@ jobs_interrupt(struct jobs *j, int signo)
 	}
 	for (unsigned i = 0; i < j->nworkers; i++) {
 		atomic_store(&j->workers[i].signo, signo);
-		jobs_ring(j->workers[i].bell);
+		bell_ring(j->workers[i].bell);
 	}
 }
 

@@ -27,7 +27,7 @@ void slots_free(struct slots *p);
 bool slots_take(struct slots *p, unsigned user);
 /* Give one back. */
 void slots_give(struct slots *p);
-/* Slots taken now (for tests and the progress line). */
+/* Slots taken now (for the tests). */
 long slots_used(const struct slots *p);
 
 #endif

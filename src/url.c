@@ -18,8 +18,8 @@ has_authority(const char *url, const char *scheme)
 	    sep[3] != '/' && sep[3] != '\\';
 }
 
-static bool
-is_ascii(const char *s)
+bool
+url_is_ascii(const char *s)
 {
 	for (; *s != '\0'; s++)
 		if ((unsigned char)*s >= 0x80)
@@ -92,7 +92,7 @@ url_parse(const char *url, char *why, size_t whylen)
 		snprintf(why, whylen, "URL has no host");
 		goto out;
 	}
-	if (!is_ascii(host) && !url_idn_host(u, host, why, whylen))
+	if (!url_is_ascii(host) && !url_idn_host(u, host, why, whylen))
 		goto out;
 	ok = true;
 out:

@@ -26,5 +26,7 @@ CURLU *url_robots(CURLU *u);
 
 /* url_parse, for a yes or no. */
 bool url_check(const char *url, char *why, size_t whylen);
+/* Whether s is ASCII throughout (a host that is not needs IDN). */
+bool url_is_ascii(const char *s);
 
 #endif
