@@ -15,6 +15,7 @@
 #include "loop.h"
 #include "order.h"
 #include "origins.h"
+#include "resolve.h"
 #include "retry.h"
 #include "robots.h"
 #include "slots.h"
@@ -37,6 +38,8 @@ struct sched {
 	size_t nidle;
 
 	struct task_list in_flight;
+	struct task_list resolving; /* looking their host up, slot held */
+	struct resolver *resolver;  /* NULL: libcurl resolves every host */
 	struct task_list waiting;   /* sleeping until their retry */
 	struct task_list ready;     /* retry due, waiting for a slot */
 	size_t max_live;            /* bound on tasks held at once */
@@ -75,7 +78,8 @@ static void sched_end(struct sched *s, enum sched_outcome outcome);
 static bool
 sched_slot_free(struct sched *s)
 {
-	if (s->in_flight.count >= (size_t)s->opts->concurrency)
+	if (s->in_flight.count + s->resolving.count >=
+	    (size_t)s->opts->concurrency)
 		return false;
 	if (s->slots == NULL || s->slot_held)
 		return true;
@@ -103,8 +107,8 @@ sched_held(const struct sched *s)
 static size_t
 sched_live(const struct sched *s)
 {
-	return s->in_flight.count + s->waiting.count + s->ready.count +
-	    sched_held(s);
+	return s->in_flight.count + s->resolving.count + s->waiting.count +
+	    s->ready.count + sched_held(s);
 }
 
 static bool
@@ -277,13 +281,13 @@ sched_start_failed(struct sched *s, struct task *t, enum errkind kind,
 	sched_give_up(s, t, kind, message);
 }
 
+/* Hand the task's attempt to libcurl; its slot is taken. */
 static void
-sched_start_attempt(struct sched *s, struct task *t)
+sched_launch(struct sched *s, struct task *t)
 {
 	CURL *easy = sched_get_easy(s);
 	char err[256];
 
-	s->slot_held = false;
 	if (easy == NULL) {
 		sched_start_failed(s, t, ERR_OTHER,
 		    "cannot create a libcurl handle");
@@ -299,6 +303,35 @@ sched_start_attempt(struct sched *s, struct task *t)
 		return;
 	}
 	task_list_push_back(&s->in_flight, t);
+}
+
+/* The attempt takes its slot now; its host is looked up first unless
+ * the resolver knows there is no need (resolve.h). */
+static void
+sched_start_attempt(struct sched *s, struct task *t)
+{
+	struct resolve_query *q;
+
+	s->slot_held = false;
+	if (s->resolver != NULL && (q = resolve_start(s->resolver,
+	    task_url(t), task_parsed(t), t)) != NULL) {
+		task_begin_lookup(t, q);
+		task_list_push_back(&s->resolving, t);
+		return;
+	}
+	sched_launch(s, t);
+}
+
+static void
+sched_resolved(void *arg, void *item, struct curl_slist *entry)
+{
+	struct sched *s = arg;
+	struct task *t = item;
+
+	task_list_remove(&s->resolving, t);
+	task_end_lookup(t, entry);
+	sched_launch(s, t);
+	sched_pump(s);
 }
 
 /* ---- With host options on: the gate, robots.txt ------------------------ */
@@ -831,6 +864,12 @@ sched_new(struct event_base *base, const struct options *opts,
 	s->idle = xcalloc((size_t)opts->concurrency, sizeof *s->idle);
 	s->headers = task_headers_new(opts);
 	s->loop = loop_new(base, opts->concurrency, sched_done_cb, s);
+	/* Through a proxy the proxy resolves the names.  An answer later
+	 * than half the time an attempt may take to connect leaves the
+	 * other half to libcurl's own lookup. */
+	if (!s->proxy_env)
+		s->resolver = resolver_new(base, fmin(opts->timeout,
+		    opts->connect_timeout) / 2, sched_resolved, s);
 	if (opts->hosts)
 		sched_hosts_new(s);
 	if (opts->ordered)
@@ -886,6 +925,11 @@ sched_free(struct sched *s)
 		task_easy_free(easy);
 		task_free(t);
 	}
+	while ((t = task_list_pop(&s->resolving)) != NULL) {
+		resolve_forget(task_lookup(t));
+		task_free(t);
+	}
+	resolver_free(s->resolver);
 	while ((t = task_list_pop(&s->waiting)) != NULL)
 		task_free(t);
 	while ((t = task_list_pop(&s->ready)) != NULL)
@@ -930,6 +974,11 @@ sched_cancel_list(struct sched *s, struct task_list *list, const char *why)
 	while ((t = task_list_pop(list)) != NULL) {
 		if (task_easy(t) != NULL) {
 			loop_remove(s->loop, task_easy(t));
+			sched_slot_give(s);
+		}
+		if (task_lookup(t) != NULL) {
+			resolve_forget(task_lookup(t));
+			task_end_lookup(t, NULL);
 			sched_slot_give(s);
 		}
 		task_cancel_wait(t);
@@ -979,6 +1028,7 @@ sched_interrupt(struct sched *s, int signo)
 	if (s->order != NULL)
 		sched_flush_order(s);
 	sched_cancel_list(s, &s->in_flight, why);
+	sched_cancel_list(s, &s->resolving, why);
 	sched_cancel_list(s, &s->waiting, why);
 	sched_cancel_list(s, &s->ready, why);
 	if (s->gate != NULL)

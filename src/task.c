@@ -33,6 +33,11 @@ struct task {
 	bool keep_body;                 /* --body, or a field reads it */
 	struct hash *hash;              /* --hash, --store: fed as it comes */
 	bool capped;                    /* robots.txt cut at its 500 KiB */
+	/* scrape's own DNS lookup (resolve.c) for the next attempt. */
+	struct resolve_query *lookup;   /* in flight */
+	bool looked_up;                 /* one began at lookup_began */
+	struct timespec lookup_began;
+	struct curl_slist *resolve;     /* its answer, CURLOPT_RESOLVE */
 
 	/* What the last attempt got. */
 	long status;
@@ -60,6 +65,7 @@ struct handle {
 	struct task *task;              /* whose attempt it runs */
 	char errbuf[CURL_ERROR_SIZE];   /* libcurl writes here mid-transfer */
 	long pipewait;                  /* CURLOPT_PIPEWAIT as last set */
+	bool cut;                       /* timeouts shortened by a lookup */
 };
 
 static struct handle *
@@ -301,6 +307,7 @@ task_easy_setup(CURL *easy, struct handle *h, const struct options *opts,
 	curl_easy_setopt(easy, CURLOPT_PREREQDATA, h);
 	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, h->errbuf);
 	h->pipewait = 0;                /* libcurl's default */
+	h->cut = false;
 	if (!use_proxy_env) {
 		curl_easy_setopt(easy, CURLOPT_PROXY, "");
 		curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
@@ -390,6 +397,7 @@ task_free(struct task *t)
 		event_free(t->timer);
 	buf_free(&t->body);
 	hash_free(t->hash);
+	curl_slist_free_all(t->resolve);
 	free(t->final_url);
 	free(t->content_type);
 	curl_url_cleanup(t->parsed);
@@ -512,6 +520,12 @@ task_body(const struct task *t, size_t *len)
 	return t->body.data != NULL ? t->body.data : "";
 }
 
+const char *
+task_url(const struct task *t)
+{
+	return t->url;
+}
+
 CURLU *
 task_parsed(const struct task *t)
 {
@@ -548,6 +562,41 @@ task_reset_attempt(struct task *t)
 	t->errbuf[0] = '\0';
 	t->kind = ERR_NONE;
 	t->message[0] = '\0';
+}
+
+static double
+timespec_secs(const struct timespec *ts)
+{
+	return (double)ts->tv_sec + (double)ts->tv_nsec / 1e9;
+}
+
+static void
+task_full_timeouts(struct task *t, CURL *easy)
+{
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, to_ms(t->opts->timeout));
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+	    to_ms(t->opts->connect_timeout));
+	t->handle->cut = false;
+}
+
+/* The attempt began with scrape's own lookup: -t and --connect-timeout
+ * count from then, so libcurl gets what is left of them, and the
+ * answer if one came. */
+static void
+task_after_lookup(struct task *t, CURL *easy)
+{
+	struct timespec ts;
+	double spent;
+
+	now(&ts);
+	spent = timespec_secs(&ts) - timespec_secs(&t->lookup_began);
+	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
+	    to_ms(t->opts->timeout - spent));
+	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+	    to_ms(t->opts->connect_timeout - spent));
+	t->handle->cut = true;
+	if (t->resolve != NULL)
+		curl_easy_setopt(easy, CURLOPT_RESOLVE, t->resolve);
 }
 
 bool
@@ -591,12 +640,45 @@ task_attach(struct task *t, CURL *easy, char *err, size_t errlen)
 		curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, NULL);
 		curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
 	}
+	if (t->looked_up)
+		task_after_lookup(t, easy);
+	else if (t->handle->cut)
+		task_full_timeouts(t, easy);
 	if (t->attempts == 0)
 		now(&t->first_start);
 	t->started = task_clock();
+	if (t->looked_up) {
+		/* The attempt began with its lookup. */
+		if (t->attempts == 0)
+			t->first_start = t->lookup_began;
+		t->started = timespec_secs(&t->lookup_began);
+		t->looked_up = false;
+	}
 	t->attempts++;
 	t->easy = easy;
 	return true;
+}
+
+void
+task_begin_lookup(struct task *t, struct resolve_query *q)
+{
+	t->lookup = q;
+	t->looked_up = true;
+	now(&t->lookup_began);
+}
+
+struct resolve_query *
+task_lookup(const struct task *t)
+{
+	return t->lookup;
+}
+
+void
+task_end_lookup(struct task *t, struct curl_slist *entry)
+{
+	t->lookup = NULL;
+	curl_slist_free_all(t->resolve);
+	t->resolve = entry;
 }
 
 static char *
@@ -648,6 +730,13 @@ task_collect(struct task *t)
 	 * a transfer starts, and calls back only during one. */
 	t->easy = NULL;
 	t->handle = NULL;
+	/* libcurl copied the lookup's answer into its DNS cache when the
+	 * transfer began; the handle must not keep pointing at it. */
+	if (t->resolve != NULL) {
+		curl_easy_setopt(easy, CURLOPT_RESOLVE, NULL);
+		curl_slist_free_all(t->resolve);
+		t->resolve = NULL;
+	}
 	now(&t->end);
 	return easy;
 }

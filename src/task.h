@@ -17,6 +17,7 @@
 struct task;
 struct gate_host;
 struct origin;
+struct resolve_query;
 
 /* Tasks live on one list at a time (queued, in flight or waiting). */
 struct task_list {
@@ -66,6 +67,13 @@ void task_set_invalid(struct task *t, const char *message);
 /* Point easy at this task for one more attempt.  False (reason in err)
  * when libcurl refuses the URL. */
 bool task_attach(struct task *t, CURL *easy, char *err, size_t errlen);
+/* scrape's own DNS lookup (resolve.c) for the next attempt: it began
+ * now, as q; the attempt counts its time from here.  task_end_lookup
+ * hands over its answer (entry, NULL for none: libcurl looks the host up
+ * itself), which the task owns until the attempt using it is over. */
+void task_begin_lookup(struct task *t, struct resolve_query *q);
+struct resolve_query *task_lookup(const struct task *t);
+void task_end_lookup(struct task *t, struct curl_slist *entry);
 /* The easy handle of the attempt in flight, or NULL. */
 CURL *task_easy(const struct task *t);
 /* The attempt ended with code: record what it got, give back the easy
@@ -89,6 +97,8 @@ double task_started(const struct task *t);
 long task_status(const struct task *t);
 /* Seconds on the monotonic clock the host policy runs on. */
 double task_clock(void);
+/* The URL as read. */
+const char *task_url(const struct task *t);
 /* libcurl's parse of the URL; NULL for a line never fetched. */
 CURLU *task_parsed(const struct task *t);
 
