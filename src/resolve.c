@@ -46,7 +46,7 @@ static struct {
 	uint64_t names[HOSTS_MAX];
 	size_t count;
 	bool too_many;              /* more than HOSTS_MAX: resolver off */
-	bool v6_first;              /* a global IPv6 address is configured */
+	bool has_v6;                /* a global IPv6 address is configured */
 } sys = { .once = PTHREAD_ONCE_INIT };
 
 struct resolver {
@@ -98,9 +98,10 @@ hosts_add(const char *name)
 }
 
 /* What the system says once for every loop: the names /etc/hosts
- * gives (through the C library's own reader of it), and whether IPv6
- * comes first, as glibc's getaddrinfo puts it when this machine has a
- * global IPv6 address (RFC 6724 rule 1: else IPv6 cannot be reached). */
+ * gives (through the C library's own reader of it), and whether this
+ * machine has a global IPv6 address.  Without one no IPv6 address can
+ * be reached, so AAAA is not asked for (getaddrinfo's AI_ADDRCONFIG);
+ * with one IPv6 comes first, as getaddrinfo orders it (RFC 6724). */
 static void
 sys_read(void)
 {
@@ -123,7 +124,7 @@ sys_read(void)
 		if (sscanf(line, "%63s %*x %*x %x", addr, &scope) == 2 &&
 		    scope == 0 &&
 		    strcmp(addr, "00000000000000000000000000000001") != 0)
-			sys.v6_first = true;
+			sys.has_v6 = true;
 	fclose(f);
 }
 
@@ -301,7 +302,7 @@ query_answer(struct resolve_query *q)
 	else if (++r->misses >= RESOLVE_MISSES)
 		r->off = true;
 	if (resolve_entry(text, sizeof text, q->host, q->port, q->v4, q->n4,
-	    q->v6, q->n6, sys.v6_first)) {
+	    q->v6, q->n6, sys.has_v6)) {
 		entry = curl_slist_append(NULL, text);
 		seen_put(r->seen, q->key, resolver_now(r) + RESOLVE_KEEP);
 	}
@@ -432,7 +433,8 @@ resolve_start(struct resolver *r, const char *url, CURLU *parsed,
 	q->timer = xcheck(evtimer_new(r->base, query_timeout_cb, q));
 	if (evdns_base_resolve_ipv4(r->dns, q->host, 0, query_reply_cb, q))
 		q->pending++;
-	if (evdns_base_resolve_ipv6(r->dns, q->host, 0, query_reply_cb, q))
+	if (sys.has_v6 &&
+	    evdns_base_resolve_ipv6(r->dns, q->host, 0, query_reply_cb, q))
 		q->pending++;
 	if (q->pending == 0) {
 		event_free(q->timer);

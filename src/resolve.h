@@ -4,7 +4,8 @@
  * for every lookup, and over a list of many hosts that thread (its
  * stack, the allocator's heap for it, getaddrinfo reading its files
  * anew) cost more than the lookup.  Here one UDP socket per loop asks
- * the nameservers of /etc/resolv.conf for A and AAAA, with no thread.
+ * the nameservers of /etc/resolv.conf for A (and AAAA, where this machine
+ * has a global IPv6 address), with no thread.
  *
  * It is only ever a short cut: whatever it does not answer in time
  * (no answer, an error, NXDOMAIN) libcurl looks up itself, as it did

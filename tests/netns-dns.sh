@@ -3,7 +3,7 @@
 # namespace of its own: its /etc/resolv.conf (ip netns exec mounts
 # /etc/netns/NS/resolv.conf over it) names a dnsmasq on the namespace's
 # own 127.0.0.1, which answers from a hosts file
-#   hN.scrape.test   127.0.0.N (N = 1..50)
+#   hN.scrape.test   127.0.0.N (N = 1..250)
 #   pub.scrape.test  198.51.100.10 (a public-looking address on lo)
 # and NXDOMAIN for any other name under scrape.test, AAAA empty.  The
 # test server listens on every address of the namespace.
@@ -27,7 +27,7 @@ if [ "$ns_addr" = dead ]; then
 else
 	echo "nameserver 127.0.0.1" >"/etc/netns/$ns/resolv.conf"
 fi
-for n in $(seq 50); do echo "127.0.0.$n h$n.scrape.test"; done >"$dir/hosts"
+for n in $(seq 250); do echo "127.0.0.$n h$n.scrape.test"; done >"$dir/hosts"
 echo "198.51.100.10 pub.scrape.test" >>"$dir/hosts"
 cat >"$dir/urls"
 ip netns exec "$ns" sh -eu -c '
