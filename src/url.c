@@ -68,6 +68,7 @@ url_parse(const char *url, char *why, size_t whylen)
 	CURLU *u = curl_url();
 	CURLUcode rc;
 	char *scheme = NULL, *host = NULL;
+	const char *known = NULL;
 	bool ok = false;
 
 	if (u == NULL) {
@@ -79,7 +80,13 @@ url_parse(const char *url, char *why, size_t whylen)
 		snprintf(why, whylen, "not a URL: %s", curl_url_strerror(rc));
 		goto out;
 	}
-	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	/* Nearly every line starts with its scheme as written, which is
+	 * then the scheme libcurl parsed: no copy of it is asked for. */
+	if (strncasecmp(url, "http:", 5) == 0)
+		known = "http";
+	else if (strncasecmp(url, "https:", 6) == 0)
+		known = "https";
+	else if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)) {
 		snprintf(why, whylen, "scheme '%s' is not http or https",
 		    scheme ? scheme : "");
@@ -88,7 +95,8 @@ url_parse(const char *url, char *why, size_t whylen)
 	/* libcurl reads "http:///path" as host "path"; a URL with no
 	 * authority has no host, whatever a lenient parser makes of it. */
 	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    host[0] == '\0' || !has_authority(url, scheme)) {
+	    host[0] == '\0' ||
+	    !has_authority(url, known != NULL ? known : scheme)) {
 		snprintf(why, whylen, "URL has no host");
 		goto out;
 	}
