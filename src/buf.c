@@ -31,6 +31,16 @@ buf_append(struct buf *b, const void *p, size_t n)
 	b->data[b->len] = '\0';
 }
 
+/* Reserved first: growing moves the bytes being copied. */
+void
+buf_append_own(struct buf *b, size_t off, size_t n)
+{
+	buf_reserve(b, n);
+	memcpy(b->data + b->len, b->data + off, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
 void
 buf_puts(struct buf *b, const char *s)
 {

@@ -13,6 +13,8 @@ struct buf {
 #define BUF_INIT { NULL, 0, 0 }
 
 void buf_append(struct buf *b, const void *p, size_t n);
+/* Append a copy of the n bytes the buffer holds at offset off. */
+void buf_append_own(struct buf *b, size_t off, size_t n);
 void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...)

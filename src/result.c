@@ -48,8 +48,12 @@ put_tenths(struct buf *b, double v)
 void
 result_format(struct buf *b, const struct result *r)
 {
+	size_t url_at, url_n;
+
 	buf_puts(b, "{\"url\":");
+	url_at = b->len;
 	json_string(b, r->url, r->url_len);
+	url_n = b->len - url_at;
 	buf_puts(b, r->kind == ERR_NONE ? ",\"ok\":true,\"status\":" :
 	    ",\"ok\":false,\"status\":");
 	if (r->status > 0)
@@ -63,7 +67,12 @@ result_format(struct buf *b, const struct result *r)
 	buf_puts(b, ",\"bytes\":");
 	buf_put_u64(b, (unsigned long long)r->bytes);
 	buf_puts(b, ",\"final_url\":");
-	put_string_or_null(b, r->final_url);
+	/* Not redirected, final_url is url (up to a NUL it may hold): its
+	 * JSON is copied rather than made again. */
+	if (r->final_url == r->url && memchr(r->url, '\0', r->url_len) == NULL)
+		buf_append_own(b, url_at, url_n);
+	else
+		put_string_or_null(b, r->final_url);
 	buf_puts(b, ",\"content_type\":");
 	put_string_or_null(b, r->content_type);
 	if (r->kind == ERR_NONE) {

@@ -693,6 +693,35 @@ START_TEST(test_result_url_uses_length)
 }
 END_TEST
 
+/* Not redirected, final_url is the url itself (the same pointer), and
+ * written the same, escapes and all; up to a NUL, as any C string. */
+START_TEST(test_result_final_url_is_url)
+{
+	static const char url[] = "http://a/\"q\"\x01\xff/\0tail";
+	struct result r = {
+		.url = url, .url_len = 16, .status = 200, .attempts = 1,
+		.kind = ERR_NONE,
+	};
+	const char *line;
+
+	r.final_url = r.url;
+	r.url_len = 15;
+	line = fmt(&r);
+	ck_assert_ptr_nonnull(strstr(line, "\"url\":\"http://a/\\\"q\\\""
+	    "\\u0001" FFFD "/\",\"ok\""));
+	ck_assert_ptr_nonnull(strstr(line, "\"final_url\":\"http://a/"
+	    "\\\"q\\\"\\u0001" FFFD "/\",\"content_type\""));
+	cJSON_Delete(check_line(&r));
+	r.url_len = 20;
+	line = fmt(&r);
+	ck_assert_ptr_nonnull(strstr(line, "\"url\":\"http://a/\\\"q\\\""
+	    "\\u0001" FFFD "/\\u0000tail\",\"ok\""));
+	ck_assert_ptr_nonnull(strstr(line, "\"final_url\":\"http://a/"
+	    "\\\"q\\\"\\u0001" FFFD "/\",\"content_type\""));
+	cJSON_Delete(check_line(&r));
+}
+END_TEST
+
 START_TEST(test_result_newlines_escaped)
 {
 	struct result r = {
@@ -952,6 +981,7 @@ json_suite(void)
 	tcase_add_test(tr, test_result_http_error_line);
 	tcase_add_test(tr, test_result_invalid_url_line);
 	tcase_add_test(tr, test_result_url_uses_length);
+	tcase_add_test(tr, test_result_final_url_is_url);
 	tcase_add_test(tr, test_result_newlines_escaped);
 	tcase_add_test(tr, test_result_text_body);
 	tcase_add_test(tr, test_result_binary_body_base64);
