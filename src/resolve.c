@@ -410,12 +410,16 @@ resolve_start(struct resolver *r, const char *url, CURLU *parsed,
     void *item)
 {
 	uint64_t key = resolve_url_key(url);
+	double until = seen_until(r->seen, key);
 	struct resolve_query *q;
 	char *host;
 	long port;
 	size_t len;
 
-	if (r->off || seen_fresh(r->seen, key, resolver_now(r)))
+	/* An origin with nothing to look up is remembered for good, and
+	 * needs no clock. */
+	if (r->off || until == INFINITY ||
+	    (until > -INFINITY && resolver_now(r) < until))
 		return NULL;
 	if (!query_target(parsed, &host, &port)) {
 		/* Nothing to look up for this origin, now or later. */

@@ -47,12 +47,12 @@ seen_slot(const struct seen *s, uint64_t key)
 	return (size_t)(key ^ (key >> 32)) & s->mask;
 }
 
-bool
-seen_fresh(const struct seen *s, uint64_t key, double now)
+double
+seen_until(const struct seen *s, uint64_t key)
 {
 	const struct seen_slot *e = &s->slots[seen_slot(s, key)];
 
-	return e->key == key && now < e->until;
+	return e->key == key ? e->until : -INFINITY;
 }
 
 void

@@ -16,8 +16,11 @@ struct seen;
 /* Room for slots keys, rounded up to a power of two (at least 1). */
 struct seen *seen_new(size_t slots);
 void seen_free(struct seen *s);
-/* Whether key was put with an until later than now. */
-bool seen_fresh(const struct seen *s, uint64_t key, double now);
+/* The until key was put with, -INFINITY if it is not in the table
+ * (then or since pushed out): fresh while the clock is below it.  The
+ * caller compares, so a clock that costs is read only for a finite
+ * until. */
+double seen_until(const struct seen *s, uint64_t key);
 /* Remember key until the given time, in place of its slot's key. */
 void seen_put(struct seen *s, uint64_t key, double until);
 

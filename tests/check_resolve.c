@@ -10,6 +10,12 @@
 #include "resolve.h"
 #include "seen.h"
 
+static bool
+seen_fresh(const struct seen *s, uint64_t key, double now)
+{
+	return now < seen_until(s, key);
+}
+
 START_TEST(test_seen_fresh_until)
 {
 	struct seen *s = seen_new(16);
@@ -20,8 +26,11 @@ START_TEST(test_seen_fresh_until)
 	ck_assert(seen_fresh(s, 42, 9.999));
 	ck_assert(!seen_fresh(s, 42, 10));
 	ck_assert(!seen_fresh(s, 43, 5));
+	ck_assert(seen_until(s, 42) == 10);
+	ck_assert(seen_until(s, 43) == -INFINITY);
 	seen_put(s, 42, INFINITY);
 	ck_assert(seen_fresh(s, 42, 1e12));
+	ck_assert(seen_until(s, 42) == INFINITY);
 	seen_free(s);
 }
 END_TEST
