@@ -6,6 +6,15 @@
 
 static const char hexdigits[] = "0123456789abcdef";
 
+/* The bytes a JSON string takes as they are: printable ASCII but the
+ * quote and the backslash (DEL included, as RFC 8259 allows).  A table,
+ * because every URL passes through here byte by byte. */
+static const unsigned char json_plain[256] = {
+	[0x20 ... 0x21] = 1,            /* 0x22 is '"' */
+	[0x23 ... 0x5b] = 1,            /* 0x5c is '\\' */
+	[0x5d ... 0x7f] = 1,
+};
+
 static void
 json_escape_byte(struct buf *b, unsigned char c)
 {
@@ -36,8 +45,7 @@ json_string(struct buf *b, const char *s, size_t len)
 		size_t n;
 
 		/* Copy plain printable ASCII in one go. */
-		while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' &&
-		    *p != '\\')
+		while (p < end && json_plain[*p])
 			p++;
 		buf_append(b, run, (size_t)(p - run));
 		if (p == end)
