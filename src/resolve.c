@@ -5,6 +5,7 @@
 #include <math.h>
 #include <netdb.h>
 #include <pthread.h>
+#include <resolv.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +30,14 @@
  * 8305's Resolution Delay. */
 #define RESOLVE_SKEW 0.05
 
-/* Lookups in a row that no nameserver answered at all (not even to
- * say NXDOMAIN) before the resolver turns itself off: DNS that is down
- * or filtered must not make every URL wait before libcurl tries. */
+/* Lookups in a row that ended with no reply from any nameserver, to
+ * them or to any other lookup meanwhile, before the resolver stands
+ * aside for RESOLVE_REST seconds: DNS that is down or filtered must not
+ * make every URL wait before libcurl tries.  A name whose own servers
+ * are lame fails alone while other lookups are answered, and counts
+ * for nothing here. */
 #define RESOLVE_MISSES 4
+#define RESOLVE_REST 30.0
 
 /* Origins remembered at once.  Forgetting one costs a lookup, no more. */
 #define RESOLVE_SEEN 4096
@@ -47,7 +52,9 @@ static struct {
 	size_t count;
 	bool too_many;              /* more than HOSTS_MAX: resolver off */
 	bool has_v6;                /* a global IPv6 address is configured */
-} sys = { .once = PTHREAD_ONCE_INIT };
+	int ndots;                  /* resolv.conf's, as the C library reads it */
+	bool search;                /* a search list applies */
+} sys = { .once = PTHREAD_ONCE_INIT, .ndots = 1 };
 
 struct resolver {
 	struct event_base *base;
@@ -58,7 +65,8 @@ struct resolver {
 	struct seen *seen;
 	struct resolve_query *queries;     /* every lookup in flight */
 	int misses;                 /* lookups in a row no server answered */
-	bool off;                   /* RESOLVE_MISSES reached: libcurl's */
+	double last_heard;          /* when a nameserver last replied */
+	double off_until;           /* standing aside until then */
 };
 
 struct resolve_query {
@@ -68,6 +76,7 @@ struct resolve_query {
 	struct event *timer;
 	int pending;                /* evdns requests not yet answered */
 	bool heard;                 /* a nameserver replied, if only "no" */
+	double began;               /* resolver_now at the start */
 	uint64_t key;
 	long port;
 	size_t n4, n6;
@@ -97,26 +106,64 @@ hosts_add(const char *name)
 	sys.names[sys.count++] = name_hash(name);
 }
 
+size_t
+resolve_hosts_line(char *line, const char **names, size_t max)
+{
+	char *save = NULL, *tok, *hash = strchr(line, '#');
+	size_t n = 0;
+
+	if (hash != NULL)
+		*hash = '\0';
+	/* The first field is the address; every other one names it. */
+	if (strtok_r(line, " \t\r\n", &save) == NULL)
+		return 0;
+	while ((tok = strtok_r(NULL, " \t\r\n", &save)) != NULL && n < max)
+		names[n++] = tok;
+	return n;
+}
+
+/* The names /etc/hosts gives, whatever the address family (the C
+ * library's gethostent skips IPv6 lines). */
+static void
+sys_read_hosts(void)
+{
+	FILE *f = fopen("/etc/hosts", "r");
+	const char *names[64];
+	char *line = NULL;
+	size_t cap = 0, n;
+
+	if (f == NULL)
+		return;
+	while (getline(&line, &cap, f) != -1) {
+		n = resolve_hosts_line(line, names, 64);
+		for (size_t i = 0; i < n; i++)
+			hosts_add(names[i]);
+	}
+	free(line);
+	fclose(f);
+}
+
 /* What the system says once for every loop: the names /etc/hosts
- * gives (through the C library's own reader of it), and whether this
- * machine has a global IPv6 address.  Without one no IPv6 address can
- * be reached, so AAAA is not asked for (getaddrinfo's AI_ADDRCONFIG);
- * with one IPv6 comes first, as getaddrinfo orders it (RFC 6724). */
+ * gives; resolv.conf's ndots and whether a search list applies, read
+ * by the C library's own reader; and whether this machine has a global
+ * IPv6 address.  Without one no IPv6 address can be reached, so AAAA
+ * is not asked for (getaddrinfo's AI_ADDRCONFIG); with one IPv6 comes
+ * first, as getaddrinfo orders it (RFC 6724). */
 static void
 sys_read(void)
 {
-	struct hostent *h;
+	struct __res_state res;
 	FILE *f;
 	char line[256], addr[64];
 	unsigned scope;
 
-	sethostent(0);
-	while ((h = gethostent()) != NULL) {
-		hosts_add(h->h_name);
-		for (char **a = h->h_aliases; *a != NULL; a++)
-			hosts_add(*a);
+	sys_read_hosts();
+	memset(&res, 0, sizeof res);
+	if (res_ninit(&res) == 0) {
+		sys.ndots = (int)res.ndots;
+		sys.search = res.dnsrch[0] != NULL;
+		res_nclose(&res);
 	}
-	endhostent();
 	f = fopen("/proc/net/if_inet6", "r");
 	if (f == NULL)
 		return;
@@ -297,10 +344,13 @@ query_answer(struct resolve_query *q)
 
 	event_del(q->timer);
 	q->item = NULL;
-	if (q->heard)
+	if (q->heard || r->last_heard >= q->began) {
 		r->misses = 0;
-	else if (++r->misses >= RESOLVE_MISSES)
-		r->off = true;
+	} else if (++r->misses >= RESOLVE_MISSES) {
+		/* One miss more after the rest stands aside again. */
+		r->off_until = resolver_now(r) + RESOLVE_REST;
+		r->misses = RESOLVE_MISSES - 1;
+	}
 	if (resolve_entry(text, sizeof text, q->host, q->port, q->v4, q->n4,
 	    q->v6, q->n6, sys.has_v6)) {
 		entry = curl_slist_append(NULL, text);
@@ -329,8 +379,10 @@ query_reply_cb(int result, char type, int count, int ttl, void *addrs,
 	(void)ttl;
 	q->pending--;
 	if (result != DNS_ERR_TIMEOUT && result != DNS_ERR_SHUTDOWN &&
-	    result != DNS_ERR_CANCEL && result != DNS_ERR_UNKNOWN)
+	    result != DNS_ERR_CANCEL && result != DNS_ERR_UNKNOWN) {
 		q->heard = true;
+		q->r->last_heard = resolver_now(q->r);
+	}
 	if (result == DNS_ERR_NONE && count > 0) {
 		size_t n = count < RESOLVE_MAX_ADDRS ? (size_t)count :
 		    RESOLVE_MAX_ADDRS;
@@ -365,6 +417,7 @@ libcurls_own(const char *host)
 {
 	struct in_addr a;
 	size_t len = strlen(host);
+	int dots = 0;
 
 	if (len == 0 || len > 253 || host[0] == '[' || host[len - 1] == '.' ||
 	    inet_pton(AF_INET, host, &a) == 1)
@@ -372,10 +425,18 @@ libcurls_own(const char *host)
 	if (strcasecmp(host, "localhost") == 0 || (len > 10 &&
 	    strcasecmp(host + len - 10, ".localhost") == 0))
 		return true;
-	for (const char *c = host; *c != '\0'; c++)
+	for (const char *c = host; *c != '\0'; c++) {
 		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '.' &&
 		    *c != '_')
 			return true;
+		dots += *c == '.';
+	}
+	/* With fewer dots than ndots the C library tries the search list
+	 * first, and its answer may name another host; with more it asks
+	 * for the name as it is first, as the lookup here does (and only
+	 * that: no search list, so A and AAAA answer for one name). */
+	if (sys.search && dots < sys.ndots)
+		return true;
 	return in_hosts_file(host);
 }
 
@@ -418,8 +479,10 @@ resolve_start(struct resolver *r, const char *url, CURLU *parsed,
 
 	/* An origin with nothing to look up is remembered for good, and
 	 * needs no clock. */
-	if (r->off || until == INFINITY ||
+	if (until == INFINITY ||
 	    (until > -INFINITY && resolver_now(r) < until))
+		return NULL;
+	if (r->off_until > 0 && resolver_now(r) < r->off_until)
 		return NULL;
 	if (!query_target(parsed, &host, &port)) {
 		/* Nothing to look up for this origin, now or later. */
@@ -432,13 +495,16 @@ resolve_start(struct resolver *r, const char *url, CURLU *parsed,
 	curl_free(host);
 	q->r = r;
 	q->key = key;
+	q->began = resolver_now(r);
 	q->port = port;
 	q->item = item;
 	q->timer = xcheck(evtimer_new(r->base, query_timeout_cb, q));
-	if (evdns_base_resolve_ipv4(r->dns, q->host, 0, query_reply_cb, q))
+	if (evdns_base_resolve_ipv4(r->dns, q->host, DNS_QUERY_NO_SEARCH,
+	    query_reply_cb, q))
 		q->pending++;
 	if (sys.has_v6 &&
-	    evdns_base_resolve_ipv6(r->dns, q->host, 0, query_reply_cb, q))
+	    evdns_base_resolve_ipv6(r->dns, q->host, DNS_QUERY_NO_SEARCH,
+	    query_reply_cb, q))
 		q->pending++;
 	if (q->pending == 0) {
 		event_free(q->timer);

@@ -11,9 +11,10 @@
  * (no answer, an error, NXDOMAIN) libcurl looks up itself, as it did
  * before, and so reports the failure in its own words.  Names libcurl
  * or the system resolve otherwise are left to libcurl: IP literals,
- * "localhost" and its subdomains, and every name in /etc/hosts.  A
- * resolver whose nameservers give no reply at all, four lookups in a
- * row, turns itself off for the rest of the run.
+ * "localhost" and its subdomains, every name in /etc/hosts, and names
+ * the C library would try its search list on first.  A resolver whose
+ * nameservers give no reply at all, four lookups in a row, stands aside
+ * for 30 seconds.
  * --no-private still judges the address each connection uses. */
 #ifndef SCRAPE_RESOLVE_H
 #define SCRAPE_RESOLVE_H
@@ -53,6 +54,11 @@ struct resolve_query *resolve_start(struct resolver *r, const char *url,
 void resolve_forget(struct resolve_query *q);
 
 /* The parts a test can check without a nameserver. */
+
+/* The names one line of /etc/hosts gives (the fields after the address,
+ * up to a '#'), at most max of them, pointing into line, which is cut
+ * up.  Returns how many. */
+size_t resolve_hosts_line(char *line, const char **names, size_t max);
 
 /* A hash of url's scheme and authority: the same for every URL of one
  * origin written the same way. */

@@ -1073,7 +1073,7 @@ sched_sample(void *arg, struct progress_counts *c)
 	c->done = sc->total;
 	c->failed = sc->failed;
 	memcpy(c->by_kind, sc->by_kind, sizeof c->by_kind);
-	c->in_flight = s->in_flight.count;
+	c->in_flight = s->in_flight.count + s->resolving.count;
 	c->waiting = s->waiting.count + s->ready.count;
 	c->queued = sched_held(s);
 	c->sized = s->input != NULL &&

@@ -836,8 +836,9 @@ task_abandon(struct task *t, enum errkind kind, const char *message,
 {
 	*easy = t->easy != NULL ? task_collect(t) : NULL;
 	now(&t->end);
+	/* Stopped while its first lookup ran, it began with the lookup. */
 	if (t->attempts == 0)
-		t->first_start = t->end;
+		t->first_start = t->looked_up ? t->lookup_began : t->end;
 	t->kind = kind;
 	snprintf(t->message, sizeof t->message, "%s", message);
 }

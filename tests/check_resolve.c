@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "resolve.h"
@@ -146,6 +147,56 @@ START_TEST(test_entry_none_or_too_long)
 }
 END_TEST
 
+/* Every name of an /etc/hosts line, IPv6 ones too, none of a comment. */
+START_TEST(test_hosts_line)
+{
+	static const struct {
+		const char *line;
+		const char *names;      /* space-separated, as expected */
+	} cases[] = {
+		{ "127.0.0.1\tlocalhost\n", "localhost" },
+		{ "::1     localhost ip6-localhost ip6-loopback\n",
+		    "localhost ip6-localhost ip6-loopback" },
+		{ "fd00::5 api.example.com # pinned\n", "api.example.com" },
+		{ "192.0.2.7 a.test\tb.test   c.test\r\n", "a.test b.test c.test" },
+		{ "# 192.0.2.8 commented.test\n", "" },
+		{ "192.0.2.9#no.space.test\n", "" },
+		{ "   \n", "" },
+		{ "", "" },
+		{ "192.0.2.10\n", "" },
+		{ "192.0.2.11 last.test", "last.test" },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char line[128], got[128] = "";
+		const char *names[8];
+		size_t n;
+
+		snprintf(line, sizeof line, "%s", cases[i].line);
+		n = resolve_hosts_line(line, names, 8);
+		for (size_t k = 0; k < n; k++) {
+			if (k > 0)
+				strcat(got, " ");
+			strcat(got, names[k]);
+		}
+		ck_assert_msg(strcmp(got, cases[i].names) == 0,
+		    "line %zu: got \"%s\"", i, got);
+	}
+}
+END_TEST
+
+/* At most max names, however many the line has. */
+START_TEST(test_hosts_line_max)
+{
+	char line[] = "192.0.2.1 a b c d e";
+	const char *names[2];
+
+	ck_assert_uint_eq(resolve_hosts_line(line, names, 2), 2);
+	ck_assert_str_eq(names[0], "a");
+	ck_assert_str_eq(names[1], "b");
+}
+END_TEST
+
 static Suite *
 resolve_suite(void)
 {
@@ -153,6 +204,7 @@ resolve_suite(void)
 	TCase *ts = tcase_create("seen");
 	TCase *tk = tcase_create("key");
 	TCase *te = tcase_create("entry");
+	TCase *th = tcase_create("hosts");
 
 	tcase_add_test(ts, test_seen_fresh_until);
 	tcase_add_test(ts, test_seen_empty);
@@ -163,6 +215,9 @@ resolve_suite(void)
 	tcase_add_test(te, test_entry_families);
 	tcase_add_test(te, test_entry_none_or_too_long);
 	suite_add_tcase(s, te);
+	tcase_add_test(th, test_hosts_line);
+	tcase_add_test(th, test_hosts_line_max);
+	suite_add_tcase(s, th);
 	return s;
 }
 
