@@ -656,10 +656,12 @@ START_TEST(test_rate_paces_whole_run)
 	ck_assert_uint_eq(n, 15);
 	assert_merged_gaps(all, n, firsts, 3, 50 - PACE_SLACK_MS,
 	    "the run at 20/s");
-	/* And over the whole run, no faster than 20/s. */
+	/* And over the whole run, no faster than 20/s: the first request,
+	 * which opens a connection, may arrive late by as much as valgrind
+	 * shifts a first run (a burst would take near 0 ms). */
 	ck_assert_msg(all[n - 1] - all[0] >= 14 * 50 - PACE_SLACK_MS -
-	    FIRST_REQUEST_MS, "15 requests at 20/s in %.1f ms",
-	    all[n - 1] - all[0]);
+	    (under_wrapper() ? 100 : FIRST_REQUEST_MS),
+	    "15 requests at 20/s in %.1f ms", all[n - 1] - all[0]);
 	free(all);
 	lines_free(lines);
 	run_free(run);
