@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +21,8 @@ struct dns_run {
 	cJSON *lines[1024];
 	size_t n;
 	long queries;               /* dnsmasq answered, -1 if unsaid */
+	char asked[16][300];        /* "TYPE NAME" of each distinct query */
+	size_t nasked;
 	double secs;
 };
 
@@ -52,6 +55,13 @@ dns_run(const char *nameserver, const char *urls, const char *options,
 	while (fgets(line, sizeof line, p) != NULL) {
 		if (sscanf(line, "queries %ld", &r->queries) == 1)
 			continue;
+		if (strncmp(line, "asked ", 6) == 0) {
+			if (r->nasked < sizeof r->asked / sizeof r->asked[0])
+				snprintf(r->asked[r->nasked++],
+				    sizeof r->asked[0], "%.*s",
+				    (int)strcspn(line + 6, "\n"), line + 6);
+			continue;
+		}
 		ck_assert_uint_lt(r->n, sizeof r->lines / sizeof r->lines[0]);
 		r->lines[r->n] = cJSON_Parse(line);
 		ck_assert_msg(r->lines[r->n] != NULL, "not JSON: %s", line);
@@ -228,6 +238,36 @@ START_TEST(test_dead_nameserver)
 }
 END_TEST
 
+/* With a search list and AAAA asked for (a global IPv6 address), a name
+ * is asked for as it is, A and AAAA alike, as getaddrinfo does when the
+ * name has enough dots: never with the search domain appended, where a
+ * wildcard (here only4.scrape.test.corp.test's AAAA) would answer for
+ * another host. */
+START_TEST(test_no_search_list)
+{
+	struct dns_run r;
+	bool a = false, aaaa = false;
+
+	setenv("SEARCH", "corp.test", 1);
+	setenv("V6", "1", 1);
+	SKIP_UNLESS(dns_run("127.0.0.1", "http://only4.scrape.test:PORT/ok\n",
+	    "-q -r 0", &r));
+	unsetenv("SEARCH");
+	unsetenv("V6");
+	ck_assert_uint_eq(r.n, 1);
+	ck_assert(ok(r.lines[0]));
+	for (size_t i = 0; i < r.nasked; i++) {
+		ck_assert_msg(strcasecmp(r.asked[i], "A only4.scrape.test") == 0 ||
+		    strcasecmp(r.asked[i], "AAAA only4.scrape.test") == 0,
+		    "asked for %s", r.asked[i]);
+		a |= r.asked[i][0] == 'A' && r.asked[i][1] == ' ';
+		aaaa |= strncmp(r.asked[i], "AAAA", 4) == 0;
+	}
+	ck_assert(a && aaaa);
+	dns_run_free(&r);
+}
+END_TEST
+
 /* SIGINT while lookups are in flight: every URL read gets its line,
  * cancelled, at once.  Under valgrind (make check-valgrind sets
  * SCRAPE_REAL_BIN) start-up alone can take a second, so the signal
@@ -265,6 +305,7 @@ main(void)
 	tcase_add_test(tc, test_literals_and_localhost);
 	tcase_add_test(tc, test_dead_nameserver);
 	tcase_add_test(tc, test_interrupted_lookups);
+	tcase_add_test(tc, test_no_search_list);
 	suite_add_tcase(suite, tc);
 	sr = srunner_create(suite);
 	srunner_run_all(sr, CK_NORMAL);
