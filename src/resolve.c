@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <math.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <resolv.h>
 #include <stdio.h>

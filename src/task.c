@@ -411,13 +411,19 @@ now(struct timespec *ts)
 	clock_gettime(CLOCK_MONOTONIC, ts);
 }
 
+static double
+timespec_secs(const struct timespec *ts)
+{
+	return (double)ts->tv_sec + (double)ts->tv_nsec / 1e9;
+}
+
 double
 task_clock(void)
 {
 	struct timespec ts;
 
 	now(&ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return timespec_secs(&ts);
 }
 
 void
@@ -564,12 +570,6 @@ task_reset_attempt(struct task *t)
 	t->message[0] = '\0';
 }
 
-static double
-timespec_secs(const struct timespec *ts)
-{
-	return (double)ts->tv_sec + (double)ts->tv_nsec / 1e9;
-}
-
 static void
 task_full_timeouts(struct task *t, CURL *easy)
 {
@@ -583,13 +583,10 @@ task_full_timeouts(struct task *t, CURL *easy)
  * count from then, so libcurl gets what is left of them, and the
  * answer if one came. */
 static void
-task_after_lookup(struct task *t, CURL *easy)
+task_after_lookup(struct task *t, CURL *easy, const struct timespec *at)
 {
-	struct timespec ts;
-	double spent;
+	double spent = timespec_secs(at) - timespec_secs(&t->lookup_began);
 
-	now(&ts);
-	spent = timespec_secs(&ts) - timespec_secs(&t->lookup_began);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
 	    to_ms(t->opts->timeout - spent));
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
@@ -602,6 +599,7 @@ task_after_lookup(struct task *t, CURL *easy)
 bool
 task_attach(struct task *t, CURL *easy, char *err, size_t errlen)
 {
+	struct timespec began;
 	CURLcode rc;
 	long pipewait;
 
@@ -640,20 +638,19 @@ task_attach(struct task *t, CURL *easy, char *err, size_t errlen)
 		curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, NULL);
 		curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 5L);
 	}
-	if (t->looked_up)
-		task_after_lookup(t, easy);
-	else if (t->handle->cut)
-		task_full_timeouts(t, easy);
-	if (t->attempts == 0)
-		now(&t->first_start);
-	t->started = task_clock();
+	/* The attempt begins now, or began with its lookup: one clock
+	 * reading serves both. */
+	now(&began);
 	if (t->looked_up) {
-		/* The attempt began with its lookup. */
-		if (t->attempts == 0)
-			t->first_start = t->lookup_began;
-		t->started = timespec_secs(&t->lookup_began);
+		task_after_lookup(t, easy, &began);
+		began = t->lookup_began;
 		t->looked_up = false;
+	} else if (t->handle->cut) {
+		task_full_timeouts(t, easy);
 	}
+	if (t->attempts == 0)
+		t->first_start = began;
+	t->started = timespec_secs(&began);
 	t->attempts++;
 	t->easy = easy;
 	return true;
