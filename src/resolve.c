@@ -265,18 +265,21 @@ resolver_new(struct event_base *base, double wait, resolve_done_fn done,
 	if (sys.too_many)
 		return NULL;
 	/* Without EVDNS_BASE_DISABLE_WHEN_INACTIVE the socket would keep
-	 * the loop from ever running out of events. */
-	dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
-	    EVDNS_BASE_NAMESERVERS_NO_DEFAULT |
-	    EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	 * the loop from ever running out of events.  Only resolv.conf's
+	 * nameservers and options are read: names are asked without the
+	 * search list, and /etc/hosts was read once, by sys_read. */
+	dns = evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	if (dns == NULL)
 		return NULL;
+	evdns_base_resolv_conf_parse(dns, DNS_OPTION_NAMESERVERS |
+	    DNS_OPTION_MISC | DNS_OPTION_NAMESERVERS_NO_DEFAULT,
+	    "/etc/resolv.conf");
 	if (evdns_base_count_nameservers(dns) == 0) {
 		evdns_base_free(dns, 0);
 		return NULL;
 	}
-	/* evdns holds back requests beyond 64 in flight; each lookup here
-	 * is two, and -c lookups may start at once. */
+	/* evdns holds back requests beyond 64 in flight; a lookup here is
+	 * one or two, and -c lookups may start at once. */
 	evdns_base_set_option(dns, "max-inflight:", "1024");
 	r = xcalloc(1, sizeof *r);
 	r->base = base;
